@@ -1,0 +1,5 @@
+"""Allow ``python -m duizhao``."""
+
+from duizhao.cli import main
+
+main()
