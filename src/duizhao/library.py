@@ -1,0 +1,424 @@
+"""Build and grow an index: ingest → de-duplicate → embed only what is new → store atomically.
+
+``build`` makes a fresh index (carrying over the user's label corrections); ``add`` embeds only
+documents that are new or changed (by content hash) and, within a changed document, only the
+passages whose text changed; ``remove`` drops documents; ``correct_label`` records a user's
+label correction, which every later ``build`` and ``add`` re-applies. Each of them holds the
+index's writer lock and ends in one atomic ``store.write_index``, so a crash leaves the previous
+version live. One unreadable file never stops the rest: it becomes a ``FileFailure`` in the
+report and the CLI exits non-zero naming it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from duizhao.config import EMBED_BATCH_SIZE
+from duizhao.errors import (
+    DuizhaoError,
+    EncoderMismatchError,
+    IndexError_,
+    PartialFailure,
+    ReadError,
+    UsageError,
+)
+from duizhao.models import FileFailure, Label, Passage
+from duizhao.progress import Progress
+from duizhao.store import (
+    DocumentRecord,
+    EncoderInfo,
+    LoadedIndex,
+    open_index,
+    pause,
+    text_hash,
+    write_index,
+    writer_lock,
+)
+from duizhao.taxonomy import Kind, Taxonomy, load_taxonomy
+
+if TYPE_CHECKING:
+    from duizhao.ingest import DocumentInfo
+
+Corrections = dict[str, dict[str, str]]
+
+
+@dataclass
+class BuildReport:
+    """What a build or add did, for the CLI to print and for scripts to check."""
+
+    index_dir: Path
+    documents: int = 0  # documents in the index afterwards
+    passages: int = 0  # passages in the index afterwards
+    added: list[str] = field(default_factory=list)  # new documents
+    replaced: list[str] = field(default_factory=list)  # changed documents re-ingested
+    unchanged: list[str] = field(default_factory=list)  # same path, same content: skipped
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (doc, same content as)
+    repeated_passages: int = 0  # passages found verbatim in an earlier document: kept once
+    embedded: int = 0  # passages sent to the encoder
+    reused: int = 0  # passages whose stored vector was reused
+    failures: list[FileFailure] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def passages_per_second(self) -> float:
+        return self.embedded / self.seconds if self.seconds > 0 else 0.0
+
+    def raise_for_failures(self) -> None:
+        """``PartialFailure`` naming each file that failed (the rest are indexed)."""
+        if not self.failures:
+            return
+        lines = "\n".join(f"  {f.path}: {f.reason}" for f in self.failures)
+        raise PartialFailure(
+            f"{len(self.failures)} 个文件未能读取（其余文件已编入索引）：\n{lines}",
+            f"{len(self.failures)} file(s) could not be read (the rest were indexed).")
+
+
+@dataclass
+class RemoveReport:
+    removed: list[str] = field(default_factory=list)
+    not_found: list[str] = field(default_factory=list)
+    passages_removed: int = 0
+    documents: int = 0
+    passages: int = 0
+
+
+def embedding_text(passage: Passage) -> str:
+    """The text a passage is embedded from (its own words; headings are labels, not content)."""
+    return passage.text
+
+
+# ---------------------------------------------------------------- build / add
+
+
+def build(paths: Iterable[Path | str], index_dir: Path, model: str | None = None,
+          taxonomy_path: Path | str | None = None, role: str | None = None,
+          progress: bool = True) -> BuildReport:
+    """A fresh index of ``paths`` into ``index_dir``; user label corrections carry over."""
+    from duizhao.embed import load_encoder
+
+    start = time.perf_counter()
+    index_dir = Path(index_dir)
+    taxonomy = load_taxonomy(taxonomy_path)
+    role_key = taxonomy.resolve("role", role)
+    encoder = load_encoder(model)
+    report = BuildReport(index_dir)
+    with writer_lock(index_dir):
+        corrections: Corrections = {}
+        try:
+            corrections = open_index(index_dir, search=False).corrections
+        except IndexError_ as exc:
+            if (index_dir / "CURRENT").exists():
+                report.warnings.append("旧索引无法读取，其标签更正未能保留 / old index "
+                                       f"unreadable, its label corrections are lost: {exc.en}")
+        state = _State(taxonomy, corrections)
+        _ingest(paths, state, role_key, report, progress)
+        if not state.documents:
+            _nothing_indexed(report)
+        pause("after_ingest")
+        passages = list(state.passages.values())
+        vectors = _embed(encoder, [embedding_text(p) for p in passages], progress)
+        report.embedded = len(passages)
+        pause("after_embed")
+        info = EncoderInfo(encoder.name, int(encoder.dim), bool(encoder.normalized))
+        write_index(index_dir, passages, vectors, info, taxonomy, corrections,
+                    documents=list(state.documents.values()), tokens=_tokens(passages))
+    return _finish(report, state, start)
+
+
+def add(paths: Iterable[Path | str], index_dir: Path, role: str | None = None,
+        progress: bool = True, model: str | None = None,
+        taxonomy_path: Path | str | None = None) -> BuildReport:
+    """Add new or changed documents, embedding only passages whose text is not stored yet.
+
+    The encoder and taxonomy come from the index; a ``model`` or ``taxonomy_path`` that differs
+    from them is an error saying to rebuild.
+    """
+    from duizhao.embed import is_default, load_encoder
+
+    start = time.perf_counter()
+    index_dir = Path(index_dir)
+    report = BuildReport(index_dir)
+    with writer_lock(index_dir):
+        old = open_index(index_dir, search=False)
+        taxonomy = old.taxonomy
+        _check_same_taxonomy(old, taxonomy_path)
+        stored = old.encoder
+        if model is not None and model != stored.name and not (
+                is_default(model) and is_default(stored.name)):
+            raise EncoderMismatchError(
+                f"索引使用的编码器是 {stored.name}，而不是 {model}。要换编码器，请重新运行 "
+                f"duizhao build --model {model}。",
+                f"The index was built with encoder {stored.name}, not {model}. To switch "
+                f"encoders, rebuild: duizhao build --model {model}.")
+        role_key = taxonomy.resolve("role", role)
+        state = _State(taxonomy, old.corrections)
+        state.load(old)
+        _ingest(paths, state, role_key, report, progress)
+        pause("after_ingest")
+        passages = list(state.passages.values())
+        rows = {(p.id, text_hash(p.text)): i for i, p in enumerate(old.passages)}
+        where = [rows.get((p.id, text_hash(p.text)), -1) for p in passages]
+        todo = [i for i, row in enumerate(where) if row < 0]
+        vectors = np.empty((len(passages), stored.dim), dtype=np.float32)
+        if todo:
+            encoder = load_encoder(stored.name)
+            if int(encoder.dim) != stored.dim:
+                raise EncoderMismatchError(
+                    f"编码器 {stored.name} 现在输出 {encoder.dim} 维，索引为 {stored.dim} 维。"
+                    "请重新运行 duizhao build。",
+                    f"Encoder {stored.name} now gives {encoder.dim} dims, the index has "
+                    f"{stored.dim}. Rebuild with `duizhao build`.")
+            vectors[todo] = _embed(encoder, [embedding_text(passages[i]) for i in todo], progress)
+        kept = [i for i, row in enumerate(where) if row >= 0]
+        vectors[kept] = old.vectors[[where[i] for i in kept]]
+        report.embedded, report.reused = len(todo), len(kept)
+        pause("after_embed")
+        old_tokens = old.tokens()
+        tokens = [old_tokens[row] if row >= 0 else None for row in where]
+        fresh = iter(_tokens([passages[i] for i in todo]))
+        write_index(index_dir, passages, vectors, stored, taxonomy, state.corrections,
+                    documents=list(state.documents.values()),
+                    tokens=[t if t is not None else next(fresh) for t in tokens],
+                    created=old.manifest.created)
+    return _finish(report, state, start)
+
+
+class _State:
+    """Documents and passages being assembled, with verbatim repeats merged into one passage."""
+
+    def __init__(self, taxonomy: Taxonomy, corrections: Corrections) -> None:
+        self.taxonomy = taxonomy
+        self.corrections = dict(corrections)
+        self.documents: dict[str, DocumentRecord] = {}
+        self.by_hash: dict[str, str] = {}  # content hash → doc
+        self.passages: dict[str, Passage] = {}
+        self.repeated = 0
+
+    def load(self, old: LoadedIndex) -> None:
+        self.documents = {d.doc: d for d in old.documents}
+        self.by_hash = {d.content_hash: d.doc for d in old.documents}
+        self.passages = {p.id: p for p in old.passages}
+
+    def offer(self, record: DocumentRecord, passages: list[Passage],
+              report: BuildReport) -> None:
+        """Take one ingested document, unless it is already here (same content)."""
+        same = self.by_hash.get(record.content_hash)
+        if same == record.doc:
+            report.unchanged.append(record.doc)
+            return
+        if same is not None:
+            report.duplicates.append((record.doc, same))
+            return
+        if record.doc in self.documents:
+            self.drop(record.doc)
+            report.replaced.append(record.doc)
+        else:
+            report.added.append(record.doc)
+        self.documents[record.doc] = record
+        self.by_hash[record.content_hash] = record.doc
+        for passage in passages:
+            kept = self.passages.get(passage.id)
+            if kept is None:
+                self.passages[passage.id] = apply_corrections(passage, self.corrections)
+            elif passage.doc != kept.doc and passage.doc not in kept.also_in:
+                kept.also_in.append(passage.doc)
+                self.repeated += 1
+
+    def drop(self, doc: str) -> int:
+        """Remove a document and its share of passages; returns how many passages went."""
+        record = self.documents.pop(doc)
+        self.by_hash.pop(record.content_hash, None)
+        gone = 0
+        for pid in dict.fromkeys(record.passage_ids):
+            passage = self.passages.get(pid)
+            if passage is None:
+                continue
+            if passage.doc == doc and passage.also_in:
+                # another document holds the same words: it becomes the passage's source
+                heir = passage.also_in[0]
+                heir_record = self.documents.get(heir)
+                self.passages[pid] = replace(passage, doc=heir, also_in=passage.also_in[1:],
+                                             title=heir_record.title if heir_record
+                                             else passage.title)
+            elif passage.doc == doc:
+                del self.passages[pid]
+                gone += 1
+            elif doc in passage.also_in:
+                passage.also_in.remove(doc)
+        return gone
+
+
+def _ingest(paths: Iterable[Path | str], state: _State, role: str | None,
+            report: BuildReport, progress: bool) -> None:
+    from duizhao.ingest import ingest_file
+    from duizhao.read import iter_input_files
+
+    bar = Progress("读取 reading", unit="文件 files", enabled=progress)
+    for item in iter_input_files([Path(p) for p in paths]):
+        if isinstance(item, FileFailure):
+            report.failures.append(item)
+            continue
+        try:
+            info, passages = ingest_file(item, state.taxonomy, role=role)
+        except DuizhaoError as exc:
+            report.failures.append(FileFailure(str(item), str(exc.zh or exc)))
+        except (OSError, UnicodeError, ValueError) as exc:
+            report.failures.append(FileFailure(str(item), f"{type(exc).__name__}: {exc}"))
+        else:
+            state.offer(_record(info, passages), passages, report)
+        bar.step()
+    bar.close()
+
+
+def _record(info: DocumentInfo, passages: list[Passage]) -> DocumentRecord:
+    return DocumentRecord(
+        doc=info.path, content_hash=info.content_hash, title=info.title,
+        role=info.role.value, passage_ids=[p.id for p in passages],
+        passage_hashes=[text_hash(p.text) for p in passages])
+
+
+def _embed(encoder: Any, texts: list[str], progress: bool) -> np.ndarray:
+    """Encode in batches (the encoder writes into one preallocated array, no copies)."""
+    vectors = encoder.encode(texts, batch_size=EMBED_BATCH_SIZE, progress=progress)
+    return np.asarray(vectors, dtype=np.float32).reshape(len(texts), int(encoder.dim))
+
+
+def _tokens(passages: list[Passage]) -> list[list[str]]:
+    from duizhao.tokenize import tokenize
+
+    return [tokenize(p.text) for p in passages]
+
+
+def _finish(report: BuildReport, state: _State, start: float) -> BuildReport:
+    report.documents = len(state.documents)
+    report.passages = len(state.passages)
+    report.repeated_passages = state.repeated
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def _nothing_indexed(report: BuildReport) -> None:
+    lines = "\n".join(f"  {f.path}: {f.reason}" for f in report.failures) or "  （没有文件 none）"
+    raise ReadError(f"没有可编入索引的文档，索引未改动：\n{lines}",
+                    "No document could be indexed; the index was left unchanged.")
+
+
+def _check_same_taxonomy(old: LoadedIndex, taxonomy_path: Path | str | None) -> None:
+    if taxonomy_path is None:
+        return
+    wanted = load_taxonomy(taxonomy_path)
+    if wanted.digest != old.taxonomy.digest:
+        raise UsageError(
+            f"分类文件 {taxonomy_path} 与索引所用的分类（版本 {old.taxonomy.version}）不同。"
+            f"要使用新分类，请重新运行 duizhao build --taxonomy {taxonomy_path}。",
+            f"Taxonomy {taxonomy_path} differs from the one this index was built with "
+            f"(version {old.taxonomy.version}). Rebuild: duizhao build --taxonomy "
+            f"{taxonomy_path}.")
+
+
+# ---------------------------------------------------------------- remove / correct
+
+
+def remove(docs: Iterable[str], index_dir: Path, missing: bool = False) -> RemoveReport:
+    """Drop documents by the path they were indexed under (``missing``: files now gone)."""
+    index_dir = Path(index_dir)
+    report = RemoveReport()
+    with writer_lock(index_dir):
+        old = open_index(index_dir, search=False)
+        state = _State(old.taxonomy, old.corrections)
+        state.load(old)
+        wanted = [d for d in old.documents if missing and not Path(d.doc).exists()]
+        for doc in docs:
+            match = _find_doc(doc, old.documents)
+            if match is None:
+                report.not_found.append(doc)
+            elif match not in wanted:
+                wanted.append(match)
+        for record in wanted:
+            report.passages_removed += state.drop(record.doc)
+            report.removed.append(record.doc)
+        if report.removed:
+            _rewrite(old, list(state.passages.values()), state.corrections,
+                     list(state.documents.values()))
+        report.documents, report.passages = len(state.documents), len(state.passages)
+    return report
+
+
+def _find_doc(doc: str, documents: list[DocumentRecord]) -> DocumentRecord | None:
+    for record in documents:
+        if record.doc == doc or os.path.normpath(record.doc) == os.path.normpath(doc):
+            return record
+    target = Path(doc).resolve()
+    return next((r for r in documents if Path(r.doc).resolve() == target), None)
+
+
+def correct_label(index_dir: Path, passage_id: str, role: str | None = None,
+                  section: str | None = None, dimension: str | None = None) -> Passage:
+    """Record a user's label correction for one passage, apply it, and keep it across builds."""
+    index_dir = Path(index_dir)
+    with writer_lock(index_dir):
+        old = open_index(index_dir, search=False)
+        wanted: dict[Kind, str | None] = {"role": role, "section": section,
+                                          "dimension": dimension}
+        values: dict[str, str] = {}
+        for kind, given in wanted.items():
+            key = old.taxonomy.resolve(kind, given) if given is not None else None
+            if key is not None:
+                values[kind] = key
+        if not values:
+            raise UsageError("请至少给出 --role、--section 或 --dimension 之一。",
+                             "Give at least one of --role, --section, --dimension.")
+        index = _find_passage(passage_id, old.passages)
+        corrections = dict(old.corrections)
+        corrections[old.passages[index].id] = {
+            **corrections.get(old.passages[index].id, {}), **values}
+        passages = list(old.passages)
+        passages[index] = apply_corrections(passages[index], corrections)
+        _rewrite(old, passages, corrections, old.documents)
+    return passages[index]
+
+
+def _find_passage(passage_id: str, passages: list[Passage]) -> int:
+    wanted = passage_id.strip()
+    exact = [i for i, p in enumerate(passages) if p.id == wanted]
+    hits = exact or ([i for i, p in enumerate(passages) if p.id.startswith(wanted)]
+                     if len(wanted) >= 6 else [])
+    if len(hits) == 1:
+        return hits[0]
+    raise UsageError(
+        f"索引中{'有多个' if hits else '没有'}编号为 {passage_id} 的段落。"
+        "请用 duizhao search --json 或 duizhao export 查看段落编号 id。",
+        f"{'Several passages match' if hits else 'No passage has'} id {passage_id}; find ids "
+        "with `duizhao search --json` or `duizhao export`.")
+
+
+def apply_corrections(passage: Passage, corrections: Corrections) -> Passage:
+    """The passage with the user's corrections for its id applied (method "user")."""
+    fix = corrections.get(passage.id)
+    if not fix:
+        return passage
+    def label(kind: str, current: Label) -> Label:
+        return Label(fix[kind], "user", 1.0) if kind in fix else current
+
+    return replace(passage, role=label("role", passage.role),
+                   section=label("section", passage.section),
+                   dimension=label("dimension", passage.dimension))
+
+
+def _rewrite(old: LoadedIndex, passages: list[Passage], corrections: Corrections,
+             documents: list[DocumentRecord]) -> None:
+    """Write ``passages`` (a subset of ``old``'s) reusing every stored vector and token list."""
+    rows = {p.id: i for i, p in enumerate(old.passages)}
+    take = [rows[p.id] for p in passages]
+    old_tokens = old.tokens()
+    write_index(old.directory, passages, old.vectors[take], old.encoder, old.taxonomy,
+                corrections, documents=documents, tokens=[old_tokens[i] for i in take],
+                created=old.manifest.created)
