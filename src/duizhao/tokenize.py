@@ -1,0 +1,80 @@
+"""Chinese word tokens for keyword (BM25) search: jieba with a domain dictionary and stopwords.
+
+One function serves both indexing and queries, so a query word matches the same token in a
+passage. The user dictionary (``data/userdict.txt``) keeps fixed political phrases such as
+四个意识, 两个维护, 三会一课, 八项规定 as single tokens; search mode additionally emits their
+dictionary sub-words (四个意识 → 四个, 意识, 四个意识), so a query "意识" still reaches them.
+ASCII is lower-cased; punctuation, whitespace and stopwords (``data/stopwords.txt``) are dropped.
+
+jieba is imported lazily and gets its own ``jieba.Tokenizer`` instance (never the global one,
+which other code may have changed). Its prefix dictionary is cached by jieba on first use, and
+``warm()`` lets a caller load it in a background thread while other start-up work runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+_lock = threading.Lock()
+_tokenizer: Any = None
+
+
+def _data_path(name: str) -> str:
+    return str(resources.files("duizhao").joinpath(f"data/{name}"))
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    """The stopword set from ``data/stopwords.txt`` (comments and blank lines skipped)."""
+    text = resources.files("duizhao").joinpath("data/stopwords.txt").read_text("utf-8")
+    return frozenset(
+        line.strip().lower() for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    )
+
+
+def _jieba() -> Any:
+    """The shared jieba tokenizer with the domain dictionary, built once (thread-safe)."""
+    global _tokenizer
+    if _tokenizer is None:
+        with _lock:
+            if _tokenizer is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                tok = jieba.Tokenizer()
+                tok.initialize()
+                tok.load_userdict(_data_path("userdict.txt"))
+                _tokenizer = tok
+    return _tokenizer
+
+
+def warm() -> None:
+    """Load jieba's dictionary now (call from a thread to overlap it with other start-up)."""
+    _jieba()
+
+
+def _is_word(token: str) -> bool:
+    """A token worth indexing: holds at least one letter, CJK character or digit."""
+    return any(unicodedata.category(ch)[0] in "LN" for ch in token)
+
+
+def tokenize(text: str) -> list[str]:
+    """Tokens of ``text`` for BM25, in order, with repeats (term frequency matters)."""
+    stop = stopwords()
+    out: list[str] = []
+    for raw in _jieba().cut_for_search(text, HMM=True):
+        token = raw.strip().lower()
+        if token and token not in stop and _is_word(token):
+            out.append(token)
+    return out
+
+
+def tokenize_many(texts: list[str]) -> list[list[str]]:
+    """``tokenize`` over many texts (indexing)."""
+    return [tokenize(text) for text in texts]
