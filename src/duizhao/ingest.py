@@ -1,0 +1,116 @@
+"""Files → labelled passages: read, segment and label many files, collecting failures.
+
+One unreadable file never stops the rest: it becomes a ``FileFailure`` with the reason, and
+the caller (``library.build``/``add``) decides the exit code. Documents stream one at a time,
+so a folder of 10,000 files needs memory for one file plus the passages kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from duizhao.errors import DuizhaoError
+from duizhao.label import label_document
+from duizhao.models import FileFailure, Label, Passage
+from duizhao.read import iter_input_files, read_document
+from duizhao.segment import segment
+from duizhao.taxonomy import Taxonomy
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """What the index remembers of one source document."""
+
+    path: str
+    content_hash: str
+    title: str
+    role: Label
+    format: str
+    encoding: str
+    passages: int
+    structured: bool
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "content_hash": self.content_hash,
+            "title": self.title,
+            "role": self.role.to_json(),
+            "format": self.format,
+            "encoding": self.encoding,
+            "passages": self.passages,
+            "structured": self.structured,
+        }
+
+
+@dataclass
+class IngestResult:
+    passages: list[Passage] = field(default_factory=list)
+    documents: list[DocumentInfo] = field(default_factory=list)
+    failures: list[FileFailure] = field(default_factory=list)
+
+
+def ingest_file(
+    path: Path,
+    taxonomy: Taxonomy,
+    role: str | None = None,
+    display_path: str | None = None,
+) -> tuple[DocumentInfo, list[Passage]]:
+    """Read, segment and label one file. ``role`` (a taxonomy key) overrides the role cues."""
+    source = read_document(path, display_path)
+    title, segments = segment(source, taxonomy)
+    passages = label_document(source, title, segments, taxonomy, role)
+    role_label = passages[0].role if passages else Label(role or "community_member", "default")
+    info = DocumentInfo(
+        path=source.path,
+        content_hash=source.content_hash,
+        title=title,
+        role=role_label,
+        format=source.format,
+        encoding=source.encoding,
+        passages=len(passages),
+        structured=any(p.section.method != "cue" and p.section.method != "default"
+                       for p in passages),
+    )
+    return info, passages
+
+
+def iter_ingest(
+    paths: Iterable[Path],
+    taxonomy: Taxonomy,
+    role: str | None = None,
+    doc_roles: Mapping[str, str] | None = None,
+) -> Iterator[tuple[DocumentInfo, list[Passage]] | FileFailure]:
+    """Yield each document's passages, or a FileFailure, one file at a time.
+
+    ``doc_roles`` maps a document path to the role a user fixed for it; it wins over ``role``.
+    """
+    for item in iter_input_files(list(paths)):
+        if isinstance(item, FileFailure):
+            yield item
+            continue
+        forced = (doc_roles or {}).get(str(item)) or role
+        try:
+            yield ingest_file(item, taxonomy, forced)
+        except DuizhaoError as error:
+            yield FileFailure(str(item), error.zh + (f" / {error.en}" if error.en else ""))
+
+
+def ingest_paths(
+    paths: Iterable[Path],
+    taxonomy: Taxonomy,
+    role: str | None = None,
+    doc_roles: Mapping[str, str] | None = None,
+) -> IngestResult:
+    """All of ``iter_ingest`` at once, for small inputs and tests."""
+    result = IngestResult()
+    for item in iter_ingest(paths, taxonomy, role, doc_roles):
+        if isinstance(item, FileFailure):
+            result.failures.append(item)
+        else:
+            info, passages = item
+            result.documents.append(info)
+            result.passages.extend(passages)
+    return result
