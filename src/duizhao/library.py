@@ -44,6 +44,7 @@ from duizhao.store import (
 from duizhao.taxonomy import Kind, Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:
+    from duizhao.embed import Encoder
     from duizhao.ingest import DocumentInfo
 
 Corrections = dict[str, dict[str, str]]
@@ -100,15 +101,18 @@ def embedding_text(passage: Passage) -> str:
 
 def build(paths: Iterable[Path | str], index_dir: Path, model: str | None = None,
           taxonomy_path: Path | str | None = None, role: str | None = None,
-          progress: bool = True) -> BuildReport:
-    """A fresh index of ``paths`` into ``index_dir``; user label corrections carry over."""
+          progress: bool = True, encoder: Encoder | None = None) -> BuildReport:
+    """A fresh index of ``paths`` into ``index_dir``; user label corrections carry over.
+
+    ``encoder`` passes an already loaded encoder instead of loading ``model``.
+    """
     from duizhao.embed import load_encoder
 
     start = time.perf_counter()
     index_dir = Path(index_dir)
     taxonomy = load_taxonomy(taxonomy_path)
     role_key = taxonomy.resolve("role", role)
-    encoder = load_encoder(model)
+    encoder = encoder or load_encoder(model)
     report = BuildReport(index_dir)
     with writer_lock(index_dir):
         corrections: Corrections = {}
@@ -135,7 +139,7 @@ def build(paths: Iterable[Path | str], index_dir: Path, model: str | None = None
 
 def add(paths: Iterable[Path | str], index_dir: Path, role: str | None = None,
         progress: bool = True, model: str | None = None,
-        taxonomy_path: Path | str | None = None) -> BuildReport:
+        taxonomy_path: Path | str | None = None, encoder: Encoder | None = None) -> BuildReport:
     """Add new or changed documents, embedding only passages whose text is not stored yet.
 
     The encoder and taxonomy come from the index; a ``model`` or ``taxonomy_path`` that differs
@@ -169,13 +173,13 @@ def add(paths: Iterable[Path | str], index_dir: Path, role: str | None = None,
         todo = [i for i, row in enumerate(where) if row < 0]
         vectors = np.empty((len(passages), stored.dim), dtype=np.float32)
         if todo:
-            encoder = load_encoder(stored.name)
-            if int(encoder.dim) != stored.dim:
+            encoder = encoder or load_encoder(stored.name)
+            if encoder.name != stored.name or int(encoder.dim) != stored.dim:
                 raise EncoderMismatchError(
-                    f"编码器 {stored.name} 现在输出 {encoder.dim} 维，索引为 {stored.dim} 维。"
-                    "请重新运行 duizhao build。",
-                    f"Encoder {stored.name} now gives {encoder.dim} dims, the index has "
-                    f"{stored.dim}. Rebuild with `duizhao build`.")
+                    f"编码器 {encoder.name}（{encoder.dim} 维）与索引的 {stored.name}"
+                    f"（{stored.dim} 维）不一致。请重新运行 duizhao build。",
+                    f"Encoder {encoder.name} ({encoder.dim} dims) does not match the index's "
+                    f"{stored.name} ({stored.dim} dims). Rebuild with `duizhao build`.")
             vectors[todo] = _embed(encoder, [embedding_text(passages[i]) for i in todo], progress)
         kept = [i for i, row in enumerate(where) if row >= 0]
         vectors[kept] = old.vectors[[where[i] for i in kept]]

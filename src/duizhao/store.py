@@ -492,6 +492,10 @@ def pause(point: str) -> None:
     spec = os.environ.get(TEST_PAUSE_ENV, "")
     name, _, seconds = spec.partition(":")
     if name == point:
+        import sys
+
+        sys.stderr.write(f"{TEST_PAUSE_ENV} reached: {point}\n")
+        sys.stderr.flush()
         time.sleep(float(seconds or 30))
 
 
