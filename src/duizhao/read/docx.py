@@ -1,0 +1,260 @@
+"""Word .docx: paragraphs and table cells in body order, heading styles, automatic numbering.
+
+python-docx opens the package (imported lazily: only runs that read .docx pay for it); the
+body is walked as XML so that tables, content controls and tracked insertions come out in the
+order a reader sees them, and deleted text, field codes and duplicate text-box fallbacks don't.
+Automatic numbers are written out (see numbering.py) so a .docx reads the same as its .txt.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from duizhao.errors import ReadError
+from duizhao.models import SourceText
+from duizhao.read.numbering import Numbering, W
+from duizhao.read.text import empty_file
+
+MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+# Subtrees whose text is not part of the paragraph as read: properties, deleted or moved-away
+# text, field instructions, text boxes (and their duplicate fallback), footnote marks.
+_SKIP = frozenset(W + t for t in (
+    "pPr", "rPr", "del", "moveFrom", "instrText", "delText", "delInstrText", "txbxContent",
+    "footnoteReference", "endnoteReference", "commentReference", "fldData",
+)) | {MC + "Fallback"}
+_HEADING_NAME = re.compile(r"^(?:heading|标题)\s*([1-9])$", re.I)
+_TITLE_NAMES = frozenset({"title", "标题"})
+
+
+def _damaged(display: str, detail: str) -> ReadError:
+    return ReadError(
+        f"Word 文件已损坏或不是真正的 .docx：{display}（{detail}）。"
+        "请在 Word/WPS 中打开后重新另存为 .docx 再试",
+        f"Damaged or not a real .docx: {display} ({detail}). Open it in Word/WPS and save it "
+        "again as .docx, then retry",
+    )
+
+
+def _on(el: Any) -> bool:
+    return el is not None and el.get(W + "val") not in ("0", "false", "off")
+
+
+class _Styles:
+    """What the reader needs from styles.xml: heading level and numbering, following basedOn."""
+
+    def __init__(self, root: Any) -> None:
+        self._by_id: dict[str, Any] = {}
+        self.default: str | None = None
+        if root is None:
+            return
+        for el in root.findall(W + "style"):
+            sid = el.get(W + "styleId")
+            if sid is None:
+                continue
+            self._by_id[sid] = el
+            if el.get(W + "type") == "paragraph" and _on_default(el):
+                self.default = sid
+
+    def _chain(self, sid: str | None) -> list[Any]:
+        chain: list[Any] = []
+        while sid and sid in self._by_id and len(chain) < 20:
+            el = self._by_id[sid]
+            chain.append(el)
+            based = el.find(W + "basedOn")
+            sid = None if based is None else based.get(W + "val")
+        return chain
+
+    def heading_level(self, sid: str | None) -> int | None:
+        chain = self._chain(sid)
+        if chain:
+            name_el = chain[0].find(W + "name")
+            name = (name_el.get(W + "val") if name_el is not None else "") or ""
+            m = _HEADING_NAME.match(name.strip())
+            if m:
+                return int(m.group(1))
+            if name.strip().lower() in _TITLE_NAMES:
+                return 1
+        for el in chain:
+            level = _outline(el.find(W + "pPr"))
+            if level is not None:
+                return level
+        return None
+
+    def numbering(self, sid: str | None) -> tuple[str | None, int | None]:
+        """(numId, ilvl) a style gives its paragraphs, the nearest in the basedOn chain."""
+        num_id: str | None = None
+        ilvl: int | None = None
+        for el in self._chain(sid):
+            num_pr = el.find(f"{W}pPr/{W}numPr")
+            if num_pr is None:
+                continue
+            if num_id is None:
+                num_id = _child_val(num_pr, "numId")
+            if ilvl is None and _child_val(num_pr, "ilvl") is not None:
+                ilvl = int(_child_val(num_pr, "ilvl") or 0)
+            if num_id is not None:
+                break
+        return num_id, ilvl
+
+
+def _on_default(el: Any) -> bool:
+    return el.get(W + "default") in ("1", "true", "on")
+
+
+def _child_val(el: Any, name: str) -> str | None:
+    child = el.find(W + name)
+    return None if child is None else child.get(W + "val")
+
+
+def _outline(ppr: Any) -> int | None:
+    if ppr is None:
+        return None
+    val = _child_val(ppr, "outlineLvl")
+    if val is None or not val.isdigit() or int(val) >= 9:  # 9 = body text
+        return None
+    return int(val) + 1
+
+
+def _run_hidden(run: Any) -> bool:
+    rpr = run.find(W + "rPr")
+    return rpr is not None and (_on(rpr.find(W + "vanish")) or _on(rpr.find(W + "webHidden")))
+
+
+def _text(el: Any, out: list[str]) -> None:
+    """Append the visible text under a paragraph element, in order."""
+    for child in el:
+        tag = child.tag
+        if not isinstance(tag, str) or tag in _SKIP:
+            continue
+        if tag == W + "t":
+            out.append(child.text or "")
+        elif tag == W + "tab" or tag == W + "ptab":
+            out.append("\t")
+        elif tag == W + "br":
+            if child.get(W + "type") not in ("page", "column"):
+                out.append("\n")
+        elif tag == W + "cr":
+            out.append("\n")
+        elif tag == W + "noBreakHyphen":
+            out.append("-")
+        elif tag == W + "r" and _run_hidden(child):
+            continue
+        else:  # runs, hyperlinks, insertions, content controls, alternate content …
+            _text(child, out)
+
+
+def _blocks(parent: Any) -> Any:
+    """Paragraphs under a body, cell or content control, in reading order (tables row by row)."""
+    for child in parent:
+        tag = child.tag
+        if tag == W + "p":
+            yield child
+        elif tag == W + "tbl":
+            for row in child.findall(W + "tr"):  # nested tables come through their cell
+                for cell in row.findall(W + "tc"):
+                    yield from _blocks(cell)
+        elif tag in (W + "sdt", W + "sdtContent", W + "customXml", W + "ins", W + "moveTo"):
+            yield from _blocks(child)
+
+
+def _open(path: Path, display: str) -> Any:
+    try:
+        is_zip = zipfile.is_zipfile(path)
+    except OSError as exc:
+        raise ReadError(f"无法读取文件 {display}：{exc.strerror or exc}",
+                        f"Cannot read {display}: {exc.strerror or exc}") from None
+    if not is_zip:
+        raise _damaged(display, "不是 zip 压缩包，可能是旧版 .doc 改了扩展名 / not a zip package, "
+                       "perhaps an old .doc renamed")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise _damaged(display, str(exc)) from None
+    if "word/document.xml" not in names:
+        raise _damaged(display, "缺少 word/document.xml / word/document.xml is missing")
+    import docx  # lazy: python-docx and lxml are only needed for .docx input
+
+    try:
+        return docx.Document(str(path))
+    except Exception as exc:  # python-docx raises many types for broken packages
+        raise _damaged(display, f"{type(exc).__name__}: {exc}") from None
+
+
+def read_docx(path: Path, display_path: str | None = None) -> SourceText:
+    """A .docx as SourceText: one line per paragraph (table cells included), numbers written out."""
+    display = display_path or str(path)
+    document = _open(path, display)
+    try:
+        styles = _Styles(document.styles.element)
+    except Exception:  # a package without styles.xml is legal
+        styles = _Styles(None)
+    numbering = Numbering(_numbering_root(document), lambda sid: styles.numbering(sid)[0])
+    lines: list[str] = []
+    levels: dict[int, int] = {}
+    line_no = 0
+    for p in _blocks(document.element.body):
+        ppr = p.find(W + "pPr")
+        sid = _child_val(ppr, "pStyle") if ppr is not None else None
+        sid = sid or styles.default
+        parts: list[str] = []
+        _text(p, parts)
+        text = "".join(parts)
+        if numbering:
+            text = _number_prefix(p, ppr, sid, styles, numbering, text) + text
+        level = _outline(ppr) or styles.heading_level(sid)
+        if level is not None and text.strip():
+            levels[line_no] = level
+        lines.append(text)
+        line_no += text.count("\n") + 1
+    joined = "\n".join(lines)
+    if "\r" in joined:
+        joined = joined.replace("\r\n", "\n").replace("\r", "\n")
+    if not joined.strip():
+        raise empty_file(display)
+    return SourceText(path=display, text=joined, format="docx", encoding="docx",
+                      heading_levels=levels)
+
+
+def _numbering_root(document: Any) -> Any | None:
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    try:  # not document.part.numbering_part: that would add an empty part when there is none
+        return document.part.part_related_by(RT.NUMBERING).element
+    except (KeyError, AttributeError):
+        return None
+
+
+def _number_prefix(p: Any, ppr: Any, sid: str | None, styles: _Styles, numbering: Numbering,
+                   text: str) -> str:
+    """The automatic number of a paragraph as text ("一、", "（一）", "1."), or ""."""
+    num_pr = ppr.find(W + "numPr") if ppr is not None else None
+    num_id = _child_val(num_pr, "numId") if num_pr is not None else None
+    ilvl_val = _child_val(num_pr, "ilvl") if num_pr is not None else None
+    ilvl = int(ilvl_val) if ilvl_val and ilvl_val.isdigit() else None
+    from_style = False
+    if num_id is None:
+        num_id, style_ilvl = styles.numbering(sid)
+        from_style = num_id is not None
+        ilvl = ilvl if ilvl is not None else style_ilvl
+    if num_id is None or num_id == "0":
+        return ""
+    if ilvl is None:
+        ilvl = (numbering.level_for_style(num_id, sid) if from_style and sid else None) or 0
+    label = numbering.next_label(num_id, ilvl)
+    if label is None:
+        return ""
+    number, suffix = label
+    if not number or suffix == "nothing":
+        return number
+    # Word shows a tab or space after the number; Chinese text reads (and is typed) without it.
+    if not text or text[0].isspace() or _is_wide(number[-1]) or _is_wide(text[0]):
+        return number
+    return number + " "
+
+
+def _is_wide(ch: str) -> bool:
+    return ord(ch) >= 0x2E80  # CJK, full-width punctuation, enclosed numbers

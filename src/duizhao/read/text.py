@@ -1,0 +1,154 @@
+"""Plain text: decode bytes without guessing wrong, normalise line endings, nothing else.
+
+Where GBK/GB18030 files are decoded. Order: a BOM decides (UTF-8, UTF-16, UTF-32); else strict
+UTF-8; else strict GB18030, accepted only when the result looks like Chinese text rather than
+another encoding read as GBK (Big5, Latin-1 both decode "successfully" into nonsense).
+The bytes are read once and decoded once, so a 50 MB file costs about one copy of its text.
+"""
+
+from __future__ import annotations
+
+import codecs
+import unicodedata
+from pathlib import Path
+
+from duizhao.errors import ReadError
+from duizhao.models import SourceText
+
+# BOMs checked longest first: the UTF-32-LE BOM starts with the UTF-16-LE one.
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# C0 controls that real text files carry; anything else in quantity means binary.
+_TEXT_CONTROLS = frozenset("\t\n\r\f\v\x1a\x1b")
+# Share of characters a GB18030 reading may have outside GB2312 before we call it a misreading.
+_MAX_RARE_SHARE = 0.10
+_MIN_RARE_COUNT = 5
+# Mis-decoding and binary content show throughout a file; a prefix is enough to judge.
+_SAMPLE = 200_000
+
+
+def read_bytes(path: Path, display: str) -> bytes:
+    """The file's bytes, with OS errors turned into a ReadError that names the file."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise ReadError(f"找不到文件：{display}", f"File not found: {display}") from None
+    except IsADirectoryError:
+        raise ReadError(f"这是文件夹，不是文件：{display}",
+                        f"{display} is a folder, not a file") from None
+    except OSError as exc:
+        raise ReadError(f"无法读取文件 {display}：{exc.strerror or exc}",
+                        f"Cannot read {display}: {exc.strerror or exc}") from None
+
+
+def read_decoded(path: Path, display: str) -> tuple[str, str]:
+    """Read and decode a text file; returns (text with LF line endings and no BOM, encoding).
+
+    Raises ReadError for binary content, empty files and bytes no supported encoding reads
+    cleanly: garbled text would be indexed and searched as if it were real, so we refuse it.
+    """
+    data = read_bytes(path, display)
+    text, encoding = _decode(data, display)
+    del data  # drop the bytes before any further copy of the text is made
+    return normalise(text, display), encoding
+
+
+def decode_text(data: bytes, display: str) -> tuple[str, str]:
+    """Like read_decoded, for bytes already in memory."""
+    text, encoding = _decode(data, display)
+    return normalise(text, display), encoding
+
+
+def normalise(text: str, display: str) -> str:
+    """LF line endings; refuse binary and empty content."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _looks_binary(text):
+        raise _not_text(display)
+    if not text.strip():
+        raise empty_file(display)
+    return text
+
+
+def _decode(data: bytes, display: str) -> tuple[str, str]:
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec), codec
+            except UnicodeDecodeError:
+                raise _undecodable(display, codec) from None
+    if b"\x00" in data:
+        raise _not_text(display)
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise _undecodable(display, "utf-8 / gb18030") from None
+    if _misread_as_gb(text):
+        raise _undecodable(display, "utf-8 / gb18030")
+    return text.removeprefix("\ufeff"), "gb18030"
+
+
+def _looks_binary(text: str) -> bool:
+    """Control characters beyond the odd stray one mean this is not a text file."""
+    sample = text[:_SAMPLE]
+    bad = sum(1 for ch in sample if ch < " " and ch not in _TEXT_CONTROLS)
+    return bad > max(2, len(sample) // 200)
+
+
+def _misread_as_gb(text: str) -> bool:
+    """True when a GB18030 reading is probably another encoding read as GBK.
+
+    Real GBK/GB18030 Chinese text is overwhelmingly GB2312 characters; Big5 or Latin-1 bytes read
+    as GBK give rare extension characters, private-use or unassigned code points.
+    """
+    rare = 0
+    wide = 0
+    for ch in text[:_SAMPLE]:
+        if ch < "\x80":
+            continue
+        wide += 1
+        if unicodedata.category(ch) in ("Co", "Cn", "Cs"):
+            return True
+        try:
+            ch.encode("gb2312")
+        except UnicodeEncodeError:
+            rare += 1
+    return rare >= _MIN_RARE_COUNT and rare > wide * _MAX_RARE_SHARE
+
+
+def empty_file(display: str) -> ReadError:
+    return ReadError(f"文件为空：{display}（没有可读取的文字）",
+                     f"Empty file: {display} has no text to read")
+
+
+def _not_text(display: str) -> ReadError:
+    return ReadError(
+        f"不是文本文件：{display}（含有二进制内容）。"
+        "请确认文件类型，或把文字复制到新的 .txt 文件中",
+        f"Not a text file: {display} holds binary content. Check the file type, or copy the "
+        "text into a new .txt file",
+    )
+
+
+def _undecodable(display: str, tried: str) -> ReadError:
+    return ReadError(
+        f"无法识别文件编码：{display}（已尝试 {tried}）。请用记事本或 WPS 另存为 UTF-8 编码后重试",
+        f"Cannot decode {display} (tried {tried}). Save it as UTF-8 (e.g. Notepad: Save As → "
+        "Encoding UTF-8) and try again",
+    )
+
+
+def read_text(path: Path, display_path: str | None = None) -> SourceText:
+    """A .txt file as a SourceText: the text exactly as written, only line endings unified."""
+    display = display_path or str(path)
+    text, encoding = read_decoded(path, display)
+    return SourceText(path=display, text=text, format="txt", encoding=encoding)
