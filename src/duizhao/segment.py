@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from duizhao.models import Segment, SourceText
 from duizhao.taxonomy import Taxonomy
@@ -292,12 +292,10 @@ def iter_segments(source: SourceText, taxonomy: Taxonomy) -> tuple[str, list[Seg
 
 
 def segment(source: SourceText, taxonomy: Taxonomy) -> tuple[str, list[Segment]]:
-    """Split a document into point-level segments; returns (title, segments)."""
+    """Split a document into point-level segments; returns (title, segments).
+
+    ``structured`` is decided for the whole document: passages before the first heading of a
+    structured document are its opening, not unstructured text.
+    """
     title, segments, structured = iter_segments(source, taxonomy)
-    if not structured:
-        segments = [
-            Segment(s.start, s.end, s.text, s.headings, s.section_heading, s.dimension_heading,
-                    s.point_title, s.ordinal, structured=False)
-            for s in segments
-        ]
-    return title, segments
+    return title, [replace(s, structured=structured) for s in segments]
