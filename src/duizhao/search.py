@@ -1,0 +1,432 @@
+"""Search: hybrid (dense + keyword fused by Reciprocal Rank Fusion), dense only, keyword only.
+
+Fusion is Reciprocal Rank Fusion (Cormack et al., 2009): each list contributes
+``weight / (RRF_K + rank)`` to a passage's score, with ``RRF_K = 60`` and rank 1-based. RRF
+needs no score calibration between cosine and BM25, which live on different scales. Each list
+is fetched at depth ``max(50, 5 × wanted)``, inside the filters.
+
+Filters are exact: they are applied inside the FAISS search and before the BM25 top-k, so a
+passage outside the filters never appears as a normal hit. When fewer passages than asked for
+match, the result says so in ``note`` and is topped up with the closest passages from outside
+the filters, marked ``outside_filters=True`` (relaxing role first, then section, then
+dimension), so a search never silently returns nothing. Near-copies are de-duplicated: a hit
+whose text equals, or whose vector has cosine > ``DUP_COSINE`` with, one already kept is skipped.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+import numpy as np
+
+from duizhao.errors import EncoderMismatchError, UsageError
+from duizhao.models import Passage
+from duizhao.taxonomy import Kind, Taxonomy
+
+RRF_K = 60
+DEPTH_MIN = 50
+DEPTH_FACTOR = 5
+DUP_COSINE = 0.95
+MODES = ("hybrid", "dense", "keyword")
+# Weights of the dense and keyword lists in the fusion (equal: see eval/results.md).
+DENSE_WEIGHT = 1.0
+KEYWORD_WEIGHT = 1.0
+# Order in which filters are relaxed to top up a short result: role first (the least about
+# content), then section, then dimension.
+RELAX_ORDER: tuple[tuple[Kind, ...], ...] = (
+    ("role",), ("role", "section"), ("role", "dimension"), ("role", "section", "dimension"))
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Label filters; ``None`` means any. Values are taxonomy keys once resolved."""
+
+    role: str | None = None
+    dimension: str | None = None
+    section: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return any(v is not None for v in (self.role, self.dimension, self.section))
+
+    def without(self, kinds: Sequence[str]) -> Filters:
+        values = {k: None if k in kinds else getattr(self, k)
+                  for k in ("role", "dimension", "section")}
+        return Filters(**values)
+
+    def describe(self, taxonomy: Taxonomy | None = None) -> str:
+        parts = []
+        for kind in ("role", "section", "dimension"):
+            value = getattr(self, kind)
+            if value is not None:
+                name = taxonomy.name(kind, value) if taxonomy else value
+                parts.append(f"{kind}={value}" if name == value else f"{kind}={value}（{name}）")
+        return "，".join(parts) if parts else "无 none"
+
+
+@dataclass
+class SearchHit:
+    passage: Passage
+    rank: int
+    score: float
+    outside_filters: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """CONTRACT passage keys first, then ``rank`` and ``score`` (and our extras)."""
+        out = self.passage.to_json()
+        out["rank"] = self.rank
+        out["score"] = round(float(self.score), 6)
+        out["outside_filters"] = self.outside_filters
+        return out
+
+
+@dataclass
+class SearchResult:
+    query: str
+    hits: list[SearchHit]
+    filters: Filters
+    mode: str
+    matching: int  # passages that satisfy the filters
+    note: str | None = None
+    terms: list[str] = field(default_factory=list)  # query keywords, for highlighting
+
+
+def rrf(ranked_lists: Sequence[Sequence[int]], weights: Sequence[float] | None = None,
+        k: int = RRF_K, limit: int | None = None) -> list[tuple[int, float]]:
+    """Reciprocal Rank Fusion of ranked row lists: ``(row, score)`` best first, ties by row."""
+    weights = list(weights) if weights is not None else [1.0] * len(ranked_lists)
+    scores: dict[int, float] = {}
+    for weight, rows in zip(weights, ranked_lists, strict=True):
+        for rank, row in enumerate(rows, start=1):
+            scores[int(row)] = scores.get(int(row), 0.0) + weight / (k + rank)
+    fused = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    return fused if limit is None else fused[:limit]
+
+
+T = TypeVar("T")
+
+
+class _Background(Generic[T]):
+    """Run a loader in a daemon thread now; ``get()`` waits for it (and re-raises its error).
+
+    Used to load the encoder and jieba while the index files are read: a cold search pays
+    roughly the longest of the three instead of their sum.
+    """
+
+    def __init__(self, loader: Callable[[], T]) -> None:
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(loader,), daemon=True)
+        self._thread.start()
+
+    def _run(self, loader: Callable[[], T]) -> None:
+        try:
+            self._value = loader()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller in get()
+            self._error = exc
+
+    def get(self) -> T:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
+
+
+def same_encoder(stored: str, requested: str | None) -> bool:
+    """Whether ``--model requested`` names the index's encoder ``stored`` (``None`` = yes)."""
+    from duizhao.embed import is_default
+
+    if requested is None:
+        return True
+    if is_default(requested) or is_default(stored):
+        return is_default(requested) and is_default(stored)
+    from duizhao.embed.st import st_name
+
+    return st_name(requested) == stored or requested.strip() == stored
+
+
+class Searcher:
+    """Searches one index. Build it with ``Searcher.open(index_dir)`` or from in-memory parts."""
+
+    def __init__(self, passages: list[Passage], vectors: np.ndarray, encoder: Any,
+                 taxonomy: Taxonomy, dense: Any = None, keyword: Any = None,
+                 tokens: list[list[str]] | None = None) -> None:
+        from duizhao import tokenize as tok
+
+        self.passages = passages
+        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self.taxonomy = taxonomy
+        self._encoder = encoder if isinstance(encoder, _Background) else None
+        self._encoder_value = None if isinstance(encoder, _Background) else encoder
+        if dense is None:
+            from duizhao.dense import DenseIndex
+
+            dense = DenseIndex.build(self.vectors)
+        if keyword is None:
+            from duizhao.keyword import KeywordIndex
+
+            keyword = KeywordIndex.build(tokens if tokens is not None
+                                         else [tok.tokenize(p.text) for p in passages])
+        self.dense = dense
+        self.keyword = keyword
+        self._tokenize = tok.tokenize
+        self._codes = {kind: self._label_codes(kind) for kind in ("role", "section", "dimension")}
+        self._by_id = {p.id: i for i, p in enumerate(passages)}
+
+    @classmethod
+    def open(cls, index_dir: Path, model: str | None = None) -> Searcher:
+        """Open an index for searching; the encoder and jieba load in parallel with the files."""
+        from duizhao import store
+        from duizhao.embed import load_encoder
+
+        stored = _peek_encoder(Path(index_dir))
+        encoder: _Background[Any] | None = None
+        if stored is not None:
+            cls._check_model(stored, model)
+            encoder = _Background(lambda: _warm(load_encoder(stored)))
+        jieba = _Background(_warm_jieba)
+        loaded = store.open_index(Path(index_dir))
+        cls._check_model(loaded.encoder.name, model)
+        if encoder is None:
+            name = loaded.encoder.name
+            encoder = _Background(lambda: _warm(load_encoder(name)))
+        jieba.get()
+        searcher = cls(loaded.passages, loaded.vectors, encoder, loaded.taxonomy,
+                       loaded.dense, loaded.keyword, tokens=None if loaded.keyword else
+                       loaded.tokens())
+        searcher.encoder_name = loaded.encoder.name
+        searcher.index_dim = loaded.encoder.dim
+        return searcher
+
+    encoder_name: str = ""
+    index_dim: int = 0
+
+    @staticmethod
+    def _check_model(stored: str, model: str | None) -> None:
+        if not same_encoder(stored, model):
+            raise EncoderMismatchError(
+                f"索引由编码器 {stored} 建立，不能用 {model} 检索。要换用 {model}，请重建索引："
+                f"duizhao build --model {model}（或去掉 --model 使用索引自带的编码器）。",
+                f"The index was built with encoder {stored}, not {model}. To search with "
+                f"{model}, rebuild the index: duizhao build --model {model} "
+                "(or drop --model to use the index's own encoder).")
+
+    # ------------------------------------------------------------ public
+
+    @property
+    def size(self) -> int:
+        return len(self.passages)
+
+    @property
+    def encoder(self) -> Any:
+        if self._encoder_value is None:
+            assert self._encoder is not None
+            self._encoder_value = self._encoder.get()
+        return self._encoder_value
+
+    def resolve(self, filters: Filters) -> Filters:
+        """Filters with Chinese names and aliases mapped to taxonomy keys."""
+        return Filters(
+            role=self.taxonomy.resolve("role", filters.role),
+            dimension=self.taxonomy.resolve("dimension", filters.dimension),
+            section=self.taxonomy.resolve("section", filters.section),
+        )
+
+    def search(self, query: str, filters: Filters | None = None, k: int = 5,
+               mode: str = "hybrid", offset: int = 0) -> SearchResult:
+        """The best ``k`` passages for ``query`` within ``filters`` (page ``offset``)."""
+        if not query or not query.strip():
+            raise UsageError("检索词为空。请输入要查找的内容。", "The query is empty.")
+        if mode not in MODES:
+            raise UsageError(f"未知的检索方式：{mode}。可用：{'、'.join(MODES)}",
+                             f"Unknown mode '{mode}'. Use one of: {', '.join(MODES)}.")
+        if k < 1 or offset < 0:
+            raise UsageError(f"k 须 ≥ 1，offset 须 ≥ 0（k={k}, offset={offset}）。",
+                             f"k must be ≥ 1 and offset ≥ 0 (k={k}, offset={offset}).")
+        filters = self.resolve(filters or Filters())
+        mask = self._mask(filters)
+        matching = self.size if mask is None else int(mask.sum())
+        want = offset + k
+        terms = self._tokenize(query) if mode != "dense" else []
+        qvec = self._query_vector(query) if mode != "keyword" else None
+        inside = self._ranked(qvec, terms, mode, mask, want, [])
+        hits = [SearchHit(self.passages[r], 0, s) for r, s in inside[offset:want]]
+        note = None
+        if len(inside) < want and self.size:
+            note = self._short_note(filters, matching, len(inside), mode)
+            if filters.active:
+                kept = [r for r, _ in inside]
+                skip = max(0, offset - len(inside))
+                extra = self._outside(qvec, terms, mode, filters, mask, skip + want - len(inside),
+                                      kept)
+                hits += [SearchHit(self.passages[r], 0, s, outside_filters=True)
+                         for r, s in extra[skip:skip + k - len(hits)]]
+                if extra:
+                    note += (" 其后的结果来自筛选范围之外（已标注“范围外”）。"
+                             " The results after them come from outside the filters "
+                             "(marked outside_filters).")
+        for rank, hit in enumerate(hits, start=offset + 1):
+            hit.rank = rank
+        return SearchResult(query, hits, filters, mode, matching, note, terms)
+
+    def context(self, passage_id: str, radius: int = 2) -> list[Passage]:
+        """The passage with up to ``radius`` neighbours either side in its document, in order."""
+        row = self._by_id.get(passage_id)
+        if row is None:
+            raise UsageError(f"索引中没有编号为 {passage_id} 的段落。",
+                             f"No passage with id {passage_id} in the index.")
+        target = self.passages[row]
+        same_doc = sorted((p for p in self.passages if p.doc == target.doc),
+                          key=lambda p: (p.ordinal, p.start))
+        at = next(i for i, p in enumerate(same_doc) if p.id == target.id)
+        return same_doc[max(0, at - radius): at + radius + 1]
+
+    # ------------------------------------------------------------ internals
+
+    def _label_codes(self, kind: str) -> tuple[dict[str, int], np.ndarray]:
+        values = [getattr(p, kind).value for p in self.passages]
+        codes: dict[str, int] = {}
+        arr = np.fromiter((codes.setdefault(v, len(codes)) for v in values), dtype=np.int32,
+                          count=len(values))
+        return codes, arr
+
+    def _mask(self, filters: Filters) -> np.ndarray | None:
+        if not filters.active:
+            return None
+        mask = np.ones(self.size, dtype=bool)
+        for kind in ("role", "section", "dimension"):
+            value = getattr(filters, kind)
+            if value is None:
+                continue
+            codes, arr = self._codes[kind]
+            code = codes.get(value)
+            if code is None:
+                return np.zeros(self.size, dtype=bool)
+            mask &= arr == code
+        return mask
+
+    def _query_vector(self, query: str) -> np.ndarray:
+        vector = np.asarray(self.encoder.encode([query]), dtype=np.float32)[0]
+        if vector.shape[0] != self.vectors.shape[1] and self.size:
+            name, got, have = self.encoder.name, vector.shape[0], self.vectors.shape[1]
+            raise EncoderMismatchError(
+                f"编码器 {name} 输出 {got} 维，索引为 {have} 维。"
+                f"请用 duizhao build --model {name} 重建。",
+                f"Encoder {name} gives {got} dims, the index has {have}. "
+                f"Rebuild with duizhao build --model {name}.")
+        return vector
+
+    def _ranked(self, qvec: np.ndarray | None, terms: list[str], mode: str,
+                mask: np.ndarray | None, want: int, exclude: list[int]) -> list[tuple[int, float]]:
+        """Rows within ``mask`` best first, near-copies removed, at most ``want``."""
+        if mask is not None and exclude:
+            mask = mask.copy()
+            mask[exclude] = False
+        depth = max(DEPTH_MIN, DEPTH_FACTOR * want)
+        lists: list[list[int]] = []
+        scored: list[tuple[int, float]] = []
+        if mode in ("dense", "hybrid"):
+            assert qvec is not None
+            scores, rows = self.dense.search(qvec, depth, mask)
+            lists.append(rows.tolist())
+            scored = list(zip(rows.tolist(), scores.tolist(), strict=True))
+        if mode in ("keyword", "hybrid"):
+            scores, rows = self.keyword.search(terms, depth, mask)
+            lists.append(rows.tolist())
+            scored = list(zip(rows.tolist(), scores.tolist(), strict=True))
+        if mode == "hybrid":
+            scored = rrf(lists, [DENSE_WEIGHT, KEYWORD_WEIGHT])
+        return self._dedupe(scored, want, exclude)
+
+    def _dedupe(self, scored: list[tuple[int, float]], want: int,
+                kept_before: list[int]) -> list[tuple[int, float]]:
+        kept: list[tuple[int, float]] = []
+        kept_rows = list(kept_before)
+        texts = {"".join(self.passages[r].text.split()) for r in kept_rows}
+        for row, score in scored:
+            if len(kept) >= want:
+                break
+            text = "".join(self.passages[row].text.split())
+            if text in texts:
+                continue
+            if kept_rows and float(np.max(self.vectors[kept_rows] @ self.vectors[row])) \
+                    > DUP_COSINE:
+                continue
+            kept.append((row, score))
+            kept_rows.append(row)
+            texts.add(text)
+        return kept
+
+    def _outside(self, qvec: np.ndarray | None, terms: list[str], mode: str, filters: Filters,
+                 mask: np.ndarray | None, need: int, kept: list[int]) -> list[tuple[int, float]]:
+        """Closest passages outside ``filters``, relaxing role first, then the others."""
+        out: list[tuple[int, float]] = []
+        taken = list(kept)
+        for kinds in RELAX_ORDER:
+            if len(out) >= need:
+                break
+            relaxed = filters.without(kinds)
+            if relaxed == filters:
+                continue
+            wider = self._mask(relaxed)
+            wider = np.ones(self.size, dtype=bool) if wider is None else wider.copy()
+            if mask is not None:
+                wider &= ~mask
+            more = self._ranked(qvec, terms, mode, wider, need - len(out), taken)
+            out += more
+            taken += [r for r, _ in more]
+        return out
+
+    def _short_note(self, filters: Filters, matching: int, found: int, mode: str) -> str:
+        where = filters.describe(self.taxonomy)
+        if filters.active and matching == 0:
+            return (f"没有段落符合筛选条件（{where}）。"
+                    f" No passage matches the filters ({where}).")
+        if mode == "keyword" and found < matching:
+            return (f"只有 {found} 段含有这些关键词"
+                    f"（筛选条件：{where}；符合条件的共 {matching} 段）。"
+                    f" Only {found} passages contain these keywords (filters: {where}; "
+                    f"{matching} passages match the filters).")
+        return (f"只有 {matching} 段符合筛选条件（{where}）" +
+                (f"，去重后 {found} 段" if found < matching else "") + "。"
+                f" Only {matching} passages match the filters ({where})" +
+                (f", {found} after removing near-copies" if found < matching else "") + ".")
+
+
+def _peek_encoder(index_dir: Path) -> str | None:
+    """The encoder name in the live manifest, read early so the encoder can start loading.
+
+    Nothing is trusted here: any problem returns ``None`` and ``store.open_index`` (which
+    checks everything) reports it properly.
+    """
+    import json
+
+    from duizhao import store
+
+    try:
+        version = store.current_version(index_dir)
+        manifest = json.loads((version / store.MANIFEST).read_text("utf-8"))
+        name = manifest["encoder"]["name"]
+        return name if isinstance(name, str) and name else None
+    except Exception:  # noqa: BLE001 - open_index gives the real error
+        return None
+
+
+def _warm_jieba() -> bool:
+    from duizhao import tokenize as tok
+
+    tok.warm()
+    return True
+
+
+def _warm(encoder: Any) -> Any:
+    """Load the encoder's weights now (in the background thread), if it loads lazily."""
+    load = getattr(encoder, "load", None)
+    if callable(load):
+        load()
+    return encoder
