@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from duizhao.config import DEFAULT_CORPUS, DEFAULT_INDEX_DIR
-from duizhao.errors import DuizhaoError
+from duizhao.errors import DuizhaoError, UsageError
 
 app = typer.Typer(
     name="duizhao",
@@ -287,6 +287,60 @@ def shell_command(
 
     with user_errors():
         run_shell(index, model=model, plain=plain)
+
+
+@command(name="search")
+def search_command(
+    query: Annotated[str | None, typer.Argument(help="检索内容 / what to look for.")] = None,
+    role: Annotated[str | None, typer.Option(
+        "--role", help="角色 / role: 社区党员 | 党支部书记 | 部门负责人 (or keys).")] = None,
+    dimension: Annotated[str | None, typer.Option(
+        "--dimension", "--dim", help="维度 / dimension: 理论学习 | 政治素质 | 能力本领 | "
+        "担当作为 | 工作作风 | 廉洁自律 (or keys).")] = None,
+    section: Annotated[str | None, typer.Option(
+        "--section", help="部分 / section: 存在问题 | 原因剖析 | 整改措施 … (or keys).")] = None,
+    k: Annotated[int, typer.Option("-k", "--k", min=1, help="结果条数 / number of results.")] = 5,
+    mode: Annotated[str, typer.Option(
+        "--mode", help="hybrid（默认，向量+关键词融合）| dense | keyword.")] = "hybrid",
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON 数组 / print a JSON array.")]
+    = False,
+    batch: Annotated[Path | None, typer.Option(
+        "--batch", help="批量检索：每行一个 JSON 对象（- 表示标准输入），每行输出一个 JSON 数组 / "
+        "one JSON object per line (- = stdin); prints one JSON array per line.")] = None,
+    index: IndexOption = Path(DEFAULT_INDEX_DIR),
+    model: Annotated[str | None, typer.Option(
+        "--model", help="编码器（须与索引一致）/ encoder, must match the index.")] = None,
+) -> None:
+    """检索可借鉴的段落（默认混合检索）。Search the index for passages to adapt.
+
+    筛选条件按角色、维度、部分精确过滤；符合条件的段落不足 k 条时会说明，并补充范围外的
+    相近段落（标注“范围外”）。--json 输出 CONTRACT 规定的 JSON 数组（含 rank、score）。
+
+    示例 Example: duizhao search "学习不主动 理论联系实际" --role 社区党员 --dimension 理论学习 -k 5
+    """
+    from duizhao.search import Filters, Searcher
+    from duizhao.search_output import dumps, read_batch, result_json, result_text
+
+    with user_errors():
+        if batch is None and not (query and query.strip()):
+            raise UsageError("请给出检索内容，或用 --batch FILE 批量检索。",
+                             "Give a QUERY, or --batch FILE for many searches.")
+        requests = read_batch(batch) if batch is not None else []
+        searcher = Searcher.open(index, model=model)
+        if batch is not None:
+            outputs = [dumps(result_json(searcher.search(r.query, r.filters, k=r.k or k,
+                                                         mode=r.mode or mode)))
+                       for r in requests]
+            sys.stdout.write("".join(line + "\n" for line in outputs))
+            return
+        assert query is not None
+        result = searcher.search(query, Filters(role, dimension, section), k=k, mode=mode)
+        if as_json:
+            if result.note:
+                say(f"注意 Note: {result.note}")
+            sys.stdout.write(dumps(result_json(result)) + "\n")
+        else:
+            typer.echo(result_text(result, searcher.taxonomy, color=sys.stdout.isatty()))
 
 
 def main() -> None:
