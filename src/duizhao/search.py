@@ -429,4 +429,5 @@ def _warm(encoder: Any) -> Any:
     load = getattr(encoder, "load", None)
     if callable(load):
         load()
+    encoder.encode(["预热 warm-up"])  # first call pays BLAS start-up: pay it off the main path
     return encoder
