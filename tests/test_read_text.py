@@ -187,3 +187,14 @@ def test_property_gb18030_round_trip(text: str) -> None:
         # A few short GB18030 strings are also valid UTF-8 (e.g. pure ASCII); UTF-8 wins,
         # which is right for ASCII and a known ambiguity for two or three stray hanzi.
         assert decoded == _normalised(as_utf8)
+
+
+@pytest.mark.parametrize("codec", ["utf-8", "gb18030", "utf-16"])
+def test_chunk_boundaries_split_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        codec: str) -> None:
+    # Tiny chunks put CRLF pairs and multi-byte characters across chunk edges.
+    monkeypatch.setattr("duizhao.read.text._CHUNK", 5)
+    text = SEED.read_text(encoding="utf-8")
+    path = tmp_path / "chunks.txt"
+    path.write_bytes(text.replace("\n", "\r\n").encode(codec))
+    assert read_document(path).text == text
