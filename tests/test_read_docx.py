@@ -129,3 +129,32 @@ def test_empty_docx(tmp_path: Path) -> None:
     write_docx(path, ["", "  "])
     with pytest.raises(ReadError, match="文件为空"):
         read_document(path)
+
+
+def test_tracked_changes_fields_and_hidden_text(tmp_path: Path) -> None:
+    """What Word shows: insertions yes; deletions, field codes and hidden runs no."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    path = tmp_path / "tracked.docx"
+    write_docx(path, ["占位"])
+    document = docx.Document(str(path))
+    p = document.paragraphs[0]._p
+    for r in list(p.iterchildren()):
+        p.remove(r)
+    w = nsdecls("w")
+    for xml in (
+        f'<w:r {w}><w:t>学习</w:t></w:r>',
+        f'<w:del {w} w:id="1" w:author="a"><w:r><w:delText>不够</w:delText></w:r></w:del>',
+        f'<w:ins {w} w:id="2" w:author="a"><w:r><w:t>深入</w:t></w:r></w:ins>',
+        f'<w:r {w}><w:fldChar w:fldCharType="begin"/></w:r>',
+        f'<w:r {w}><w:instrText> PAGE </w:instrText></w:r>',
+        f'<w:r {w}><w:fldChar w:fldCharType="separate"/></w:r>',
+        f'<w:r {w}><w:t>3</w:t></w:r>',
+        f'<w:r {w}><w:fldChar w:fldCharType="end"/></w:r>',
+        f'<w:r {w}><w:rPr><w:vanish/></w:rPr><w:t>隐藏</w:t></w:r>',
+        f'<w:hyperlink {w}><w:r><w:t>链接</w:t></w:r></w:hyperlink>',
+    ):
+        p.append(parse_xml(xml))
+    document.save(str(path))
+    assert read_document(path).text == "学习深入3链接"
