@@ -53,7 +53,7 @@ def run_plain(session: ShellSession, lines: TextIO, out: TextIO) -> None:
         out.flush()
         if session.done:
             return
-    if session.basket.passages:
+    if session.unsaved:
         print(f"注意：篮子中 {len(session.basket)} 条未保存。 "
               "Note: the basket was not saved.", file=sys.stderr)
 

@@ -64,7 +64,7 @@ def result_list(result: SearchResult, first: int, taxonomy: Taxonomy) -> str:
     if result.note:
         lines.append(f"提示：{result.note}")
     for number, hit in enumerate(result.hits, first):
-        outside = "（筛选外）" if hit.outside_filters else ""
+        outside = "（范围外）" if hit.outside_filters else ""
         lines.append(f"{number:>2}. [{labels(hit.passage, taxonomy)}]{outside}  {hit.score:.3f}")
         lines.append(f"    {snippet(hit.passage.text)}")
         lines.append(f"    {source_note(hit.passage)}")

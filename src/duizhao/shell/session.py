@@ -117,6 +117,7 @@ class ShellSession:
         self.request: Request | None = None
         self.shown: list[SearchHit] = []  # every hit shown for ``request``, numbered from 1
         self.basket = Basket()
+        self.saved: list[str] = []  # passage ids at the last /save, to warn of unsaved picks
         self.done = False
         self.last_seconds = 0.0  # time of the last search call alone, without rendering
         self._handlers: dict[str, Callable[[str], str]] = {
@@ -227,6 +228,7 @@ class ShellSession:
             path = self.cwd / path
         existed = path.exists()
         save_basket(self.basket.passages, path, self.taxonomy)
+        self.saved = [p.id for p in self.basket.passages]
         return (f"已保存 {len(self.basket)} 条到 {path}"
                 + ("（覆盖了原文件）" if existed else "") + "。")
 
@@ -266,10 +268,15 @@ class ShellSession:
         self.mode = mode
         return f"检索方式：{render.MODE_NAMES[mode]}（{mode}）。\n{self.status()}"
 
+    @property
+    def unsaved(self) -> bool:
+        """The basket changed since the last /save (or was never saved)."""
+        return [p.id for p in self.basket.passages] != self.saved and bool(self.basket)
+
     def _quit(self, args: str) -> str:
         self.done = True
-        if self.basket.passages:
-            return f"再见。篮子中 {len(self.basket)} 条未保存的内容已丢弃。"
+        if self.unsaved:
+            return f"再见。篮子中的 {len(self.basket)} 条自上次保存后有改动，未保存。"
         return "再见。"
 
     def _unknown(self, name: str) -> UsageError:
