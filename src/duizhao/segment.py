@@ -2,7 +2,8 @@
 
 对照检查材料 nest three ways, and real files mix them:
   一、存在的问题            level 1: section headings (or a Markdown/Word heading)
-  （一）理论学习方面。       level 2: dimension headings — alone on a line, or sharing it with the body
+  （一）理论学习方面。       level 2: dimension headings — alone on a line, or sharing
+                            it with the body
   1. / （1）                level 3: numbered points or sub-headings
   一是… 二是… / 第一，…     inline points inside one paragraph
 
@@ -222,7 +223,7 @@ class _Segmenter:
             start, end = _strip_span(self.text, line_start, line_end)
             if start == end:
                 continue
-            # Markdown decoration in a .txt file ("**一、存在的主要问题**", "# 标题") is not content.
+            # Markdown decoration in a .txt file ("**一、存在的问题**", "# 标题") is not text.
             while start < end and self.text[start] in _DECORATION:
                 start += 1
             while end > start and self.text[end - 1] in "*_":

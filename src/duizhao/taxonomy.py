@@ -141,8 +141,10 @@ def _parse(data: dict[str, Any], source: str) -> Taxonomy:
             try:
                 patterns = tuple(re.compile(p) for p in _strings(spec.get("headings"), where))
             except re.error as exc:
-                raise UsageError(f"分类文件错误：{where} 的正则表达式无效：{exc}",
-                                 f"Taxonomy error: bad regular expression in {where}: {exc}") from exc
+                raise UsageError(
+                    f"分类文件错误：{where} 的正则表达式无效：{exc}",
+                    f"Taxonomy error: bad regular expression in {where}: {exc}",
+                ) from exc
             labels[key] = LabelDef(
                 key=key,
                 name=name,
