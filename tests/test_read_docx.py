@@ -158,3 +158,17 @@ def test_tracked_changes_fields_and_hidden_text(tmp_path: Path) -> None:
         p.append(parse_xml(xml))
     document.save(str(path))
     assert read_document(path).text == "学习深入3链接"
+
+
+def test_markdown_seed_and_its_docx_read_the_same(tmp_path: Path) -> None:
+    # Seed 001 is Markdown with bold section titles; as Word with automatic numbering and a
+    # title style it must give the same text as the .md reader.
+    md = tmp_path / "001.md"
+    md.write_text((CORPUS / "001_0f28a688a6bae410.txt").read_text(encoding="utf-8"),
+                  encoding="utf-8")
+    from_md = read_document(md)
+    path = tmp_path / "001.docx"
+    write_docx(path, from_md.text.split("\n"), auto_number=True, headings={0: 1})
+    from_docx = read_document(path)
+    assert from_docx.text == from_md.text
+    assert from_docx.heading_levels == from_md.heading_levels == {0: 1}
