@@ -83,7 +83,7 @@ def in_context(number: int, hit: SearchHit, neighbours: list[Passage],
         here = passage.headings or ((passage.heading,) if passage.heading else ())
         if here != chain:
             chain = here
-            lines.append("  " + (" › ".join(here) if here else "（无标题）"))
+            lines.append("  " + (" › ".join(here) if here else "（开头，无标题）"))
         mark = "▶ " if passage.id == target.id else "  "
         lines.append(f"  {mark}{' '.join(passage.text.split())}")
     return "\n".join(lines)
