@@ -1,0 +1,73 @@
+"""FAISS dense index: exact answers, filters inside the search, flat and HNSW, save/load."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from duizhao.dense import DenseIndex
+
+
+def unit_vectors(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    v = rng.standard_normal((n, dim)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+VECTORS = unit_vectors(3000)
+FLAT = DenseIndex.build(VECTORS)
+HNSW = DenseIndex.build(VECTORS, flat_max=100)
+
+
+def exact(query: np.ndarray, k: int, mask: np.ndarray | None) -> np.ndarray:
+    scores = VECTORS @ query
+    if mask is not None:
+        scores = np.where(mask, scores, -np.inf)
+    order = np.argsort(-scores, kind="stable")[:k]
+    return order[np.isfinite(scores[order])]
+
+
+def test_kind_chosen_by_size():
+    assert FLAT.kind == "flat" and HNSW.kind == "hnsw"
+
+
+@pytest.mark.parametrize("index", [FLAT, HNSW], ids=["flat", "hnsw"])
+def test_unfiltered_matches_exact(index):
+    q = VECTORS[7]
+    scores, rows = index.search(q, 10)
+    assert rows[0] == 7 and np.isclose(scores[0], 1.0, atol=1e-5)
+    assert set(rows) == set(exact(q, 10, None))
+    assert np.all(np.diff(scores) <= 1e-6)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), keep=st.floats(0.0005, 0.9), k=st.integers(1, 30),
+       hnsw=st.booleans())
+def test_filtered_search_never_leaves_the_filter_and_is_exact(seed, keep, k, hnsw):
+    rng = np.random.default_rng(seed)
+    mask = rng.random(len(VECTORS)) < keep
+    q = unit_vectors(1, seed=seed + 1)[0]
+    index = HNSW if hnsw else FLAT
+    scores, rows = index.search(q, k, mask)
+    assert np.all(mask[rows])
+    assert len(rows) == min(k, int(mask.sum()))
+    assert set(rows) == set(exact(q, k, mask))  # selective filters fall back to exact search
+
+
+def test_row_ids_as_allowed_and_empty_filter():
+    _, rows = FLAT.search(VECTORS[0], 5, np.array([3, 9, 11]))
+    assert set(rows) == {3, 9, 11}
+    scores, rows = FLAT.search(VECTORS[0], 5, np.zeros(len(VECTORS), dtype=bool))
+    assert len(rows) == 0 and len(scores) == 0
+
+
+@pytest.mark.parametrize("index", [FLAT, HNSW], ids=["flat", "hnsw"])
+def test_save_load_same_results(index, tmp_path):
+    names = index.save(tmp_path)
+    assert all((tmp_path / name).is_file() for name in names)
+    loaded = DenseIndex.load(tmp_path)
+    assert loaded.kind == index.kind and loaded.size == index.size
+    q = VECTORS[42]
+    assert np.array_equal(loaded.search(q, 8)[1], index.search(q, 8)[1])

@@ -1,0 +1,71 @@
+"""BM25 keyword index: same scores as bm25s, filters before top-k, save/load without pickle."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from duizhao.keyword import KeywordIndex
+from duizhao.tokenize import tokenize
+
+DOCS = [
+    "牢固树立四个意识，坚定四个自信，做到两个维护。",
+    "严格落实三会一课制度，按时参加主题党日活动。",
+    "遵守中央八项规定精神，廉洁自律，一岗双责落实不够。",
+    "学习主动性不足，缺乏钻研精神，理论联系实际不够。",
+    "意识形态工作抓得不紧，全面从严治党主体责任落实不到位。",
+]
+TOKENS = [tokenize(d) for d in DOCS]
+
+
+def test_scores_equal_bm25s_lucene():
+    bm25s = pytest.importorskip("bm25s")
+    index = KeywordIndex.build(TOKENS)
+    vocab = {t: i for i, t in enumerate(index.vocab)}
+    ref = bm25s.BM25(method="lucene", k1=index.k1, b=index.b)
+    ids = [[vocab[t] for t in tokens] for tokens in TOKENS]
+    ref.index(bm25s.tokenization.Tokenized(ids=ids, vocab=vocab), show_progress=False)
+    query = tokenize("四个意识 理论联系实际 钻研精神")
+    qids = [vocab[t] for t in dict.fromkeys(query) if t in vocab]
+    assert np.allclose(index.scores(query), ref.get_scores(qids), atol=1e-5)
+
+
+def test_domain_phrase_query_finds_its_passage():
+    index = KeywordIndex.build(TOKENS)
+    for query, row in [("四个意识", 0), ("三会一课", 1), ("八项规定", 2), ("一岗双责", 2),
+                       ("意识形态", 4)]:
+        _, rows = index.search(tokenize(query), 1)
+        assert rows[0] == row, query
+
+
+def test_filter_applies_before_top_k():
+    index = KeywordIndex.build(TOKENS)
+    mask = np.array([False, False, False, True, True])
+    scores, rows = index.search(tokenize("四个意识 学习 意识形态"), 5, mask)
+    assert set(rows) <= {3, 4} and len(rows) >= 1
+    assert np.all(np.diff(scores) <= 0)
+
+
+def test_only_matching_rows_and_unknown_terms():
+    index = KeywordIndex.build(TOKENS)
+    assert len(index.search(["不存在的词"], 5)[1]) == 0
+    _, rows = index.search(tokenize("三会一课"), 5)
+    assert list(rows) == [1]
+
+
+def test_extended_equals_built_at_once():
+    whole = KeywordIndex.build(TOKENS)
+    grown = KeywordIndex.build(TOKENS[:2]).extended(TOKENS[2:])
+    query = tokenize("四个意识 廉洁自律 主体责任")
+    assert np.allclose(whole.scores(query), grown.scores(query))
+
+
+def test_save_load_roundtrip_without_pickle(tmp_path):
+    index = KeywordIndex.build(TOKENS)
+    names = index.save(tmp_path)
+    for name in names:
+        if name.endswith(".npy"):
+            np.load(tmp_path / name, allow_pickle=False)  # would raise on object arrays
+    loaded = KeywordIndex.load(tmp_path)
+    query = tokenize("八项规定 两个维护")
+    assert np.array_equal(loaded.search(query, 3)[1], index.search(query, 3)[1])
