@@ -234,3 +234,21 @@ def test_cli_add_remove_label(index: Path, tmp_path: Path) -> None:
     assert result.exit_code == 2 and "Traceback" not in result.output
     result = runner.invoke(app, ["add", str(new), "--index", str(tmp_path / "absent")])
     assert result.exit_code == 4 and "duizhao build" in result.output
+
+
+def test_add_with_nothing_new_leaves_the_version_alone(index: Path, docs: list[Path]) -> None:
+    from duizhao import store
+
+    live = store.current_version(index)
+    library.add([docs[0], docs[1]], index, progress=False, encoder=FakeEncoder())
+    assert store.current_version(index) == live
+
+
+def test_changed_file_that_now_copies_another_drops_its_old_passages(
+        index: Path, docs: list[Path]) -> None:
+    docs[2].write_bytes(docs[0].read_bytes())
+    report = library.add([docs[2]], index, progress=False, encoder=FakeEncoder())
+    assert report.duplicates == [(str(docs[2]), str(docs[0]))]
+    loaded = open_index(index, search=False)
+    assert str(docs[2]) not in {d.doc for d in loaded.documents}
+    assert all(p.doc != str(docs[2]) for p in loaded.passages)

@@ -167,6 +167,8 @@ def add(paths: Iterable[Path | str], index_dir: Path, role: str | None = None,
         state.load(old)
         _ingest(paths, state, role_key, report, progress)
         pause("after_ingest")
+        if not report.added and not report.replaced and not state.dropped:
+            return _finish(report, state, start)  # nothing new: leave the index as it is
         passages = list(state.passages.values())
         rows = {(p.id, text_hash(p.text)): i for i, p in enumerate(old.passages)}
         where = [rows.get((p.id, text_hash(p.text)), -1) for p in passages]
@@ -205,6 +207,7 @@ class _State:
         self.by_hash: dict[str, str] = {}  # content hash → doc
         self.passages: dict[str, Passage] = {}
         self.repeated = 0
+        self.dropped = 0  # documents removed
 
     def load(self, old: LoadedIndex) -> None:
         self.documents = {d.doc: d for d in old.documents}
@@ -219,6 +222,8 @@ class _State:
             report.unchanged.append(record.doc)
             return
         if same is not None:
+            if record.doc in self.documents:  # a changed file now repeats another document
+                self.drop(record.doc)
             report.duplicates.append((record.doc, same))
             return
         if record.doc in self.documents:
@@ -239,6 +244,7 @@ class _State:
     def drop(self, doc: str) -> int:
         """Remove a document and its share of passages; returns how many passages went."""
         record = self.documents.pop(doc)
+        self.dropped += 1
         self.by_hash.pop(record.content_hash, None)
         gone = 0
         for pid in dict.fromkeys(record.passage_ids):
