@@ -4,6 +4,10 @@ The file is synthetic 对照检查材料 (see synth_corpus.py) concatenated to t
 every passage unique. Run by hand:
 
     /work/venv/bin/python benchmarks/bench_ingest_memory.py [--mb 50] [--encoder hash|default]
+    /work/venv/bin/python benchmarks/bench_ingest_memory.py --files 10000
+
+``--files N`` instead builds from a folder of N small files (a few points each) with one
+unreadable .docx among them, which must be reported while every other file is indexed.
 
 ``--encoder hash`` (the default here) is a 512-dim character-bigram hashing encoder defined in
 this file: it has the default encoder's output shape, so the index's arrays are the same size,
@@ -56,8 +60,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mb", type=float, default=50)
     parser.add_argument("--encoder", choices=["hash", "default"], default="hash")
+    parser.add_argument("--files", type=int, default=0)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/bench_ingest"))
     args = parser.parse_args()
+    if args.files:
+        return many_files(args)
     args.workdir.mkdir(parents=True, exist_ok=True)
     big = args.workdir / "big.txt"
     limit = int(args.mb * 1024 * 1024)
@@ -86,6 +93,31 @@ Machine: {machine}. Command: `python benchmarks/bench_ingest_memory.py --mb {arg
 | --- | ---: | --- | ---: | ---: | ---: |
 | {size_mb:.1f} MB .txt | {report.passages} | {args.encoder} | {seconds:.0f} | {before:.0f} MB \
 | {peak:.0f} MB |
+""")
+
+
+def many_files(args: argparse.Namespace) -> None:
+    folder = args.workdir / "many"
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, text in enumerate(documents(args.files, seed=5)):
+        lines = text.splitlines()
+        short = "\n".join(lines[:3] + [line for line in lines if "是" in line[:3]][:3])
+        (folder / f"small_{i:05d}.txt").write_text(short + f"\n编号{i}\n", "utf-8")
+    (folder / "small_05000_broken.docx").write_bytes(b"not a docx")
+    before = rss_mb()
+    start = time.perf_counter()
+    report = library.build([folder], args.workdir / "index_many", progress=True,
+                           encoder=HashEncoder())
+    seconds = time.perf_counter() - start
+    assert [Path(f.path).name for f in report.failures] == ["small_05000_broken.docx"]
+    assert report.documents == args.files, report.documents
+    print(f"""
+### A folder of {args.files} small files, one of them unreadable \
+({datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")})
+Command: `python benchmarks/bench_ingest_memory.py --files {args.files}` (hash encoder).
+{report.documents} documents indexed, {report.passages} passages, failures reported: \
+{[Path(f.path).name for f in report.failures]}; {seconds:.0f} s; RSS before {before:.0f} MB, \
+peak {rss_mb():.0f} MB.
 """)
 
 
