@@ -132,7 +132,7 @@ def test_empty_index_round_trips(tmp_path: Path) -> None:
 def test_pause_hook_sleeps_only_at_its_point(monkeypatch: pytest.MonkeyPatch,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     slept: list[float] = []
-    monkeypatch.setattr(store.time, "sleep", slept.append)
+    monkeypatch.setattr("duizhao.store.write.time.sleep", slept.append)
     monkeypatch.setenv("DUIZHAO_TEST_PAUSE_AT", "before_swap:2.5")
     store.pause("after_swap")
     store.pause("before_swap")

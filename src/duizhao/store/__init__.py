@@ -1,0 +1,50 @@
+"""The index directory on disk: versioned, checksummed, swapped atomically, one writer at a time.
+
+Layout of an index directory::
+
+    index/
+      CURRENT            name of the live version ("v-…"), replaced atomically with os.replace
+      .lock              writer lock (fcntl; released by the kernel if the writer dies)
+      v-20250101T…-ab12/ one complete version: manifest.json + the data files it lists
+      .tmp-…/            a version being written; never read, removed by the next writer
+
+A writer builds a complete version in a temp directory beside the live one (same filesystem),
+fsyncs it, renames it to ``v-…`` and only then points ``CURRENT`` at it. A reader resolves
+``CURRENT`` once and reads one version, so it never sees a half-written index, and a killed
+writer leaves the previous version live. Loading trusts nothing: every file is checked against
+the size and sha256 in the manifest, arrays are loaded with ``allow_pickle=False``, JSON fields
+are type-checked, and any mismatch is an ``IndexCorruptError`` that says to rebuild.
+"""
+
+from duizhao.store.format import (
+    CORRECTIONS,
+    CURRENT,
+    DOCUMENTS,
+    LOCK,
+    MANIFEST,
+    PASSAGES,
+    REQUIRED,
+    TAXONOMY,
+    TOKENS,
+    VECTORS,
+    DocumentRecord,
+    EncoderInfo,
+    Manifest,
+    file_sha256,
+    text_hash,
+)
+from duizhao.store.load import LoadedIndex, current_version, open_index
+from duizhao.store.write import (
+    cleanup,
+    documents_from_passages,
+    pause,
+    write_index,
+    writer_lock,
+)
+
+__all__ = [
+    "CORRECTIONS", "CURRENT", "DOCUMENTS", "LOCK", "MANIFEST", "PASSAGES", "REQUIRED",
+    "TAXONOMY", "TOKENS", "VECTORS", "DocumentRecord", "EncoderInfo", "LoadedIndex", "Manifest",
+    "cleanup", "current_version", "documents_from_passages", "file_sha256", "open_index",
+    "pause", "text_hash", "write_index", "writer_lock",
+]

@@ -1,0 +1,213 @@
+"""Writing an index: one writer at a time, a complete new version, then an atomic swap.
+
+A writer builds the new version in ``.tmp-…`` beside the live one (same filesystem), fsyncs
+every file and the directory, renames it to ``v-…`` and only then replaces ``CURRENT`` with
+``os.replace``. A writer killed at any point leaves the previous version live; the next writer
+removes what it left behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from duizhao.config import TEST_PAUSE_ENV
+from duizhao.errors import DuizhaoError, IndexLockedError
+from duizhao.models import Passage
+from duizhao.store.format import (
+    _VERSION_RE,
+    CORRECTIONS,
+    CURRENT,
+    DOCUMENTS,
+    LOCK,
+    MANIFEST,
+    PASSAGES,
+    TAXONOMY,
+    TOKENS,
+    VECTORS,
+    DocumentRecord,
+    EncoderInfo,
+    Manifest,
+    file_sha256,
+    text_hash,
+)
+from duizhao.store.load import current_version
+from duizhao.taxonomy import Taxonomy
+
+_held: set[Path] = set()
+
+
+@contextmanager
+def writer_lock(directory: Path) -> Iterator[None]:
+    """Hold the index's writer lock; a second writer gets ``IndexLockedError`` at once."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    key = directory.resolve()
+    path = directory / LOCK
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        if key in _held or not _try_lock(fd):
+            raise IndexLockedError(
+                f"索引正被另一个进程写入：{directory}。请等待其完成；"
+                f"若没有其他 duizhao 进程在运行，可删除过期的锁文件 {path}。",
+                f"Another duizhao process is writing this index ({directory}); wait for it, or "
+                f"remove the stale lock file {path} if no other duizhao process is running.")
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        _held.add(key)
+        try:
+            yield
+        finally:
+            _held.discard(key)
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: best effort, no lock
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def write_index(directory: Path, passages: list[Passage], vectors: np.ndarray,
+                encoder_info: EncoderInfo, taxonomy: Taxonomy,
+                corrections: dict[str, dict[str, str]], *,
+                documents: list[DocumentRecord] | None = None,
+                tokens: list[list[str]] | None = None,
+                created: str | None = None) -> Manifest:
+    """Write a complete new version and make it live atomically (takes the lock if not held)."""
+    directory = Path(directory)
+    if directory.resolve() not in _held:
+        with writer_lock(directory):
+            return write_index(directory, passages, vectors, encoder_info, taxonomy,
+                               corrections, documents=documents, tokens=tokens, created=created)
+    n = len(passages)
+    if vectors.shape != (n, encoder_info.dim):
+        raise ValueError(f"vectors {vectors.shape} do not match {n} passages × {encoder_info.dim}")
+    if tokens is None:
+        from duizhao.tokenize import tokenize
+
+        tokens = [tokenize(p.text) for p in passages]
+    if documents is None:
+        documents = documents_from_passages(passages)
+    cleanup(directory)
+    tmp = directory / f".tmp-{uuid.uuid4().hex[:12]}"
+    tmp.mkdir()
+    _write_lines(tmp / PASSAGES, (p.to_json() for p in passages))
+    np.save(tmp / VECTORS, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
+    _write_json(tmp / DOCUMENTS, [d.to_json() for d in documents])
+    (tmp / TAXONOMY).write_text(taxonomy.to_json(), "utf-8")
+    _write_json(tmp / CORRECTIONS, corrections)
+    _write_lines(tmp / TOKENS, iter(tokens))
+    ann = _write_search(tmp, vectors, tokens)
+    pause("before_manifest")
+    now = _now()
+    manifest = Manifest(
+        encoder=encoder_info, taxonomy_version=taxonomy.version, taxonomy_digest=taxonomy.digest,
+        counts={"passages": n, "documents": len(documents), "corrections": len(corrections)},
+        ann=ann, files={}, created=created or now, updated=now)
+    for path in sorted(tmp.iterdir()):
+        _fsync(path)
+        manifest.files[path.name] = {"size": path.stat().st_size, "sha256": file_sha256(path)}
+    _write_json(tmp / MANIFEST, manifest.to_json())
+    _fsync(tmp / MANIFEST)
+    _fsync(tmp)
+    version = directory / f"v-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    os.rename(tmp, version)
+    _fsync(directory)
+    pause("before_swap")
+    pointer = directory / f"{CURRENT}.tmp"
+    pointer.write_text(version.name + "\n", "utf-8")
+    _fsync(pointer)
+    os.replace(pointer, directory / CURRENT)
+    _fsync(directory)
+    pause("after_swap")
+    cleanup(directory)
+    return manifest
+
+
+def _write_search(tmp: Path, vectors: np.ndarray, tokens: list[list[str]]) -> str:
+    from duizhao.dense import DenseIndex
+    from duizhao.keyword import KeywordIndex
+
+    dense = DenseIndex.build(np.ascontiguousarray(vectors, dtype=np.float32))
+    dense.save(tmp)
+    KeywordIndex.build(tokens).save(tmp)
+    return str(getattr(dense, "kind", "flat"))
+
+
+def documents_from_passages(passages: list[Passage]) -> list[DocumentRecord]:
+    """Document records rebuilt from passages (for callers that have no ingest records)."""
+    docs: dict[str, DocumentRecord] = {}
+    for p in passages:
+        for doc in [p.doc, *p.also_in]:
+            record = docs.setdefault(doc, DocumentRecord(doc, p.doc_hash if doc == p.doc else "",
+                                                         p.title, p.role.value))
+            record.passage_ids.append(p.id)
+            record.passage_hashes.append(text_hash(p.text))
+    return list(docs.values())
+
+
+def cleanup(directory: Path) -> None:
+    """Remove temp dirs left by killed writers and versions no longer live (writer only)."""
+    try:
+        live = current_version(directory).name
+    except DuizhaoError:
+        live = None
+    for child in directory.iterdir():
+        stale_tmp = child.name.startswith(".tmp-")
+        old = _VERSION_RE.match(child.name) and child.name != live
+        if child.is_dir() and not child.is_symlink() and (stale_tmp or old):
+            shutil.rmtree(child, ignore_errors=True)
+    (directory / f"{CURRENT}.tmp").unlink(missing_ok=True)
+
+
+def pause(point: str) -> None:
+    """Test hook: with DUIZHAO_TEST_PAUSE_AT=point:seconds, sleep here (to be killed)."""
+    spec = os.environ.get(TEST_PAUSE_ENV, "")
+    name, _, seconds = spec.partition(":")
+    if name == point:
+        sys.stderr.write(f"{TEST_PAUSE_ENV} reached: {point}\n")
+        sys.stderr.flush()
+        time.sleep(float(seconds or 30))
+
+
+
+def _write_lines(path: Path, records: Iterator[Any]) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for record in records:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), "utf-8")
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
