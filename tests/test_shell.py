@@ -18,10 +18,20 @@ ENTRY = Path(sys.executable).parent / "duizhao"
 COMMAND = [str(ENTRY)] if ENTRY.exists() else [sys.executable, "-m", "duizhao.cli"]
 
 
+TRANSCRIPT = ROOT / "docs" / "shell-transcript.md"
+TRANSCRIPT_DIR = "/tmp/demo"  # where the transcript was recorded; /save names it
+
+
 @pytest.fixture(scope="session")
 def corpus_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """corpus/ built from the repository root, so passages name their doc "corpus/…"."""
     index = tmp_path_factory.mktemp("shell") / "index"
-    build([ROOT / "corpus"], index, progress=False)
+    cwd = Path.cwd()
+    os.chdir(ROOT)
+    try:
+        build([Path("corpus")], index, progress=False)
+    finally:
+        os.chdir(cwd)
     return index
 
 
@@ -127,3 +137,23 @@ def test_terminal_session_shows_filters_in_prompt(corpus_index: Path, tmp_path: 
     assert child.exitstatus == 0
     history = (tmp_path / "history").read_text("utf-8")  # persisted for the next session
     assert "+学习不深入" in history and "+/role 支部书记" in history
+
+
+def test_transcript_in_docs_is_what_the_shell_prints(corpus_index: Path, tmp_path: Path) -> None:
+    """docs/shell-transcript.md replayed: same answers, same saved draft (docs can't go stale).
+
+    If search or labelling changed on purpose, re-record the transcript as the doc says.
+    """
+    doc = TRANSCRIPT.read_text("utf-8")
+    console = doc.split("```console\n", 1)[1].split("```", 1)[0].splitlines()
+    draft = doc.split("```markdown\n", 1)[1].split("```", 1)[0]
+    start = next(i for i, line in enumerate(console) if line.startswith("对照["))
+    typed = [line.split("]> ", 1)[1] for line in console[start:]
+             if line.startswith("对照[") and "]> " in line]
+    run = subprocess.run([*COMMAND, "shell", "--index", str(corpus_index)],
+                         input="\n".join(typed) + "\n", capture_output=True, text=True,
+                         encoding="utf-8", cwd=tmp_path, env=shell_env(tmp_path), timeout=120)
+    assert run.returncode == 0, run.stderr
+    expected = "\n".join(console[start:]) + "\n"
+    assert run.stdout.replace(str(tmp_path), TRANSCRIPT_DIR) == expected
+    assert (tmp_path / "草稿.md").read_text("utf-8") == draft
