@@ -11,9 +11,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from docx_fixtures import write_docx
 from typer.testing import CliRunner
 
-from docx_fixtures import write_docx
 from duizhao.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,8 +11,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from docx_fixtures import write_docx
+
 from duizhao.ingest import ingest_file
 from duizhao.taxonomy import load_taxonomy
 

@@ -15,7 +15,8 @@ def check(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ruff_is_clean() -> None:
-    result = check("ruff", "check", "src", "tests", "benchmarks", "eval")
+    folders = [d for d in ("src", "tests", "benchmarks", "eval") if (ROOT / d).is_dir()]
+    result = check("ruff", "check", *folders)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
