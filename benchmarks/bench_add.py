@@ -26,7 +26,7 @@ from synth_corpus import documents, write_corpus  # noqa: E402
 from duizhao import library  # noqa: E402
 from duizhao.store import open_index  # noqa: E402
 
-PASSAGES_PER_DOC = 17  # what the synthetic documents average
+PASSAGES_PER_DOC = 16.5  # a little under what the synthetic documents average
 
 
 def main() -> None:
@@ -37,7 +37,7 @@ def main() -> None:
     work: Path = args.workdir
     shutil.rmtree(work, ignore_errors=True)
     docs = work / "docs"
-    count = args.passages // PASSAGES_PER_DOC + 5
+    count = int(args.passages / PASSAGES_PER_DOC) + 5
     write_corpus(docs, count)
     index = work / "index"
 
