@@ -35,6 +35,21 @@ def _faiss() -> Any:
     return faiss
 
 
+def _threads(n: int) -> None:
+    """Set FAISS's OpenMP threads (measured on 2 cores, see benchmarks/results.md).
+
+    A single-query search gains nothing from OpenMP threads, and while faiss's thread pool is
+    up the encoder's BLAS calls that follow it ran ~50× slower (220 ms instead of 4 ms per
+    query). So searches run with one thread; builds use every core again.
+    """
+    import os
+
+    faiss = _faiss()
+    n = max(1, n if n > 0 else (os.cpu_count() or 1))
+    if faiss.omp_get_max_threads() != n:
+        faiss.omp_set_num_threads(n)
+
+
 def allowed_mask(allowed: np.ndarray | None, n: int) -> np.ndarray | None:
     """A boolean row mask from a mask or an array of row numbers (``None`` = all rows)."""
     if allowed is None:
@@ -80,11 +95,13 @@ class DenseIndex:
             index.hnsw.efConstruction = ef_construction
             kind = "hnsw"
         if len(vectors):
+            _threads(0)
             index.add(vectors)
         return cls(index, kind)
 
     def add(self, vectors: np.ndarray) -> None:
         """Append rows (the store appends passages in the same order)."""
+        _threads(0)
         self.index.add(np.ascontiguousarray(vectors, dtype=np.float32))
 
     def search(self, query: np.ndarray, k: int,
@@ -95,6 +112,7 @@ class DenseIndex:
         rows come back only when fewer are allowed.
         """
         faiss = _faiss()
+        _threads(1)
         n = self.size
         q = np.ascontiguousarray(np.asarray(query, dtype=np.float32).reshape(1, -1))
         mask = allowed_mask(allowed, n)
