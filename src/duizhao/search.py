@@ -1,9 +1,8 @@
 """Search: hybrid (dense + keyword fused by Reciprocal Rank Fusion), dense only, keyword only.
 
-Fusion is Reciprocal Rank Fusion (Cormack et al., 2009): each list contributes
-``weight / (RRF_K + rank)`` to a passage's score, with ``RRF_K = 60`` and rank 1-based. RRF
-needs no score calibration between cosine and BM25, which live on different scales. Each list
-is fetched at depth ``max(50, 5 × wanted)``, inside the filters.
+Hybrid fuses the two lists with Reciprocal Rank Fusion (``fusion.rrf``, k = 60): each list
+contributes ``weight / (60 + rank)``, so no calibration between cosine and BM25 is needed.
+Each list is fetched at depth ``max(50, 5 × wanted)``, inside the filters.
 
 Filters are exact: they are applied inside the FAISS search and before the BM25 top-k, so a
 passage outside the filters never appears as a normal hit. When fewer passages than asked for
@@ -15,19 +14,20 @@ whose text equals, or whose vector has cosine > ``DUP_COSINE`` with, one already
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 import numpy as np
 
+from duizhao.background import Background, peek_encoder, warm_encoder, warm_jieba
+from duizhao.embed import same_encoder
 from duizhao.errors import EncoderMismatchError, UsageError
+from duizhao.fusion import rrf
 from duizhao.models import Passage
 from duizhao.taxonomy import Kind, Taxonomy
 
-RRF_K = 60
 DEPTH_MIN = 50
 DEPTH_FACTOR = 5
 DUP_COSINE = 0.95
@@ -95,61 +95,6 @@ class SearchResult:
     terms: list[str] = field(default_factory=list)  # query keywords, for highlighting
 
 
-def rrf(ranked_lists: Sequence[Sequence[int]], weights: Sequence[float] | None = None,
-        k: int = RRF_K, limit: int | None = None) -> list[tuple[int, float]]:
-    """Reciprocal Rank Fusion of ranked row lists: ``(row, score)`` best first, ties by row."""
-    weights = list(weights) if weights is not None else [1.0] * len(ranked_lists)
-    scores: dict[int, float] = {}
-    for weight, rows in zip(weights, ranked_lists, strict=True):
-        for rank, row in enumerate(rows, start=1):
-            scores[int(row)] = scores.get(int(row), 0.0) + weight / (k + rank)
-    fused = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-    return fused if limit is None else fused[:limit]
-
-
-T = TypeVar("T")
-
-
-class _Background(Generic[T]):
-    """Run a loader in a daemon thread now; ``get()`` waits for it (and re-raises its error).
-
-    Used to load the encoder and jieba while the index files are read: a cold search pays
-    roughly the longest of the three instead of their sum.
-    """
-
-    def __init__(self, loader: Callable[[], T]) -> None:
-        self._value: T | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(loader,), daemon=True)
-        self._thread.start()
-
-    def _run(self, loader: Callable[[], T]) -> None:
-        try:
-            self._value = loader()
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller in get()
-            self._error = exc
-
-    def get(self) -> T:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        assert self._value is not None
-        return self._value
-
-
-def same_encoder(stored: str, requested: str | None) -> bool:
-    """Whether ``--model requested`` names the index's encoder ``stored`` (``None`` = yes)."""
-    from duizhao.embed import is_default
-
-    if requested is None:
-        return True
-    if is_default(requested) or is_default(stored):
-        return is_default(requested) and is_default(stored)
-    from duizhao.embed.st import st_name
-
-    return st_name(requested) == stored or requested.strip() == stored
-
-
 class Searcher:
     """Searches one index. Build it with ``Searcher.open(index_dir)`` or from in-memory parts."""
 
@@ -161,8 +106,8 @@ class Searcher:
         self.passages = passages
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         self.taxonomy = taxonomy
-        self._encoder = encoder if isinstance(encoder, _Background) else None
-        self._encoder_value = None if isinstance(encoder, _Background) else encoder
+        self._encoder = encoder if isinstance(encoder, Background) else None
+        self._encoder_value = None if isinstance(encoder, Background) else encoder
         if dense is None:
             from duizhao.dense import DenseIndex
 
@@ -177,6 +122,7 @@ class Searcher:
         self._tokenize = tok.tokenize
         self._codes = {kind: self._label_codes(kind) for kind in ("role", "section", "dimension")}
         self._by_id = {p.id: i for i, p in enumerate(passages)}
+        self._doc_rows: dict[str, list[int]] | None = None
 
     @classmethod
     def open(cls, index_dir: Path, model: str | None = None) -> Searcher:
@@ -184,17 +130,17 @@ class Searcher:
         from duizhao import store
         from duizhao.embed import load_encoder
 
-        stored = _peek_encoder(Path(index_dir))
-        encoder: _Background[Any] | None = None
+        stored = peek_encoder(Path(index_dir))
+        encoder: Background[Any] | None = None
         if stored is not None:
             cls._check_model(stored, model)
-            encoder = _Background(lambda: _warm(load_encoder(stored)))
-        jieba = _Background(_warm_jieba)
+            encoder = Background(lambda: warm_encoder(load_encoder(stored)))
+        jieba = Background(warm_jieba)
         loaded = store.open_index(Path(index_dir))
         cls._check_model(loaded.encoder.name, model)
         if encoder is None:
             name = loaded.encoder.name
-            encoder = _Background(lambda: _warm(load_encoder(name)))
+            encoder = Background(lambda: warm_encoder(load_encoder(name)))
         jieba.get()
         searcher = cls(loaded.passages, loaded.vectors, encoder, loaded.taxonomy,
                        loaded.dense, loaded.keyword, tokens=None if loaded.keyword else
@@ -280,11 +226,16 @@ class Searcher:
         if row is None:
             raise UsageError(f"索引中没有编号为 {passage_id} 的段落。",
                              f"No passage with id {passage_id} in the index.")
-        target = self.passages[row]
-        same_doc = sorted((p for p in self.passages if p.doc == target.doc),
-                          key=lambda p: (p.ordinal, p.start))
-        at = next(i for i, p in enumerate(same_doc) if p.id == target.id)
-        return same_doc[max(0, at - radius): at + radius + 1]
+        if self._doc_rows is None:  # built on first use: the CLI search never needs it
+            by_doc: dict[str, list[int]] = {}
+            for i, p in enumerate(self.passages):
+                by_doc.setdefault(p.doc, []).append(i)
+            self._doc_rows = {doc: sorted(rows, key=lambda r: (self.passages[r].ordinal,
+                                                               self.passages[r].start))
+                              for doc, rows in by_doc.items()}
+        rows = self._doc_rows[self.passages[row].doc]
+        at = rows.index(row)
+        return [self.passages[r] for r in rows[max(0, at - radius): at + radius + 1]]
 
     # ------------------------------------------------------------ internals
 
@@ -396,38 +347,3 @@ class Searcher:
                 (f"，去重后 {found} 段" if found < matching else "") + "。"
                 f" Only {matching} passages match the filters ({where})" +
                 (f", {found} after removing near-copies" if found < matching else "") + ".")
-
-
-def _peek_encoder(index_dir: Path) -> str | None:
-    """The encoder name in the live manifest, read early so the encoder can start loading.
-
-    Nothing is trusted here: any problem returns ``None`` and ``store.open_index`` (which
-    checks everything) reports it properly.
-    """
-    import json
-
-    from duizhao import store
-
-    try:
-        version = store.current_version(index_dir)
-        manifest = json.loads((version / store.MANIFEST).read_text("utf-8"))
-        name = manifest["encoder"]["name"]
-        return name if isinstance(name, str) and name else None
-    except Exception:  # noqa: BLE001 - open_index gives the real error
-        return None
-
-
-def _warm_jieba() -> bool:
-    from duizhao import tokenize as tok
-
-    tok.warm()
-    return True
-
-
-def _warm(encoder: Any) -> Any:
-    """Load the encoder's weights now (in the background thread), if it loads lazily."""
-    load = getattr(encoder, "load", None)
-    if callable(load):
-        load()
-    encoder.encode(["预热 warm-up"])  # first call pays BLAS start-up: pay it off the main path
-    return encoder

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from duizhao.embed.base import DEFAULT_ENCODER, Encoder, l2_normalize
 
-__all__ = ["DEFAULT_ENCODER", "Encoder", "l2_normalize", "load_encoder", "is_default"]
+__all__ = ["DEFAULT_ENCODER", "Encoder", "is_default", "l2_normalize", "load_encoder",
+           "same_encoder"]
 
 _DEFAULT_ALIASES = {"usem3", "use-m3", "use", "default", "usem3-multilingual"}
 
@@ -28,3 +29,14 @@ def load_encoder(name_or_path: str | None = None) -> Encoder:
 
     assert name_or_path is not None
     return SentenceTransformerEncoder(name_or_path)
+
+
+def same_encoder(stored: str, requested: str | None) -> bool:
+    """Whether ``--model requested`` names the index's encoder ``stored`` (``None`` = yes)."""
+    if requested is None:
+        return True
+    if is_default(requested) or is_default(stored):
+        return is_default(requested) and is_default(stored)
+    from duizhao.embed.st import st_name
+
+    return st_name(requested) == stored or requested.strip() == stored
