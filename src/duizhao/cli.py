@@ -315,8 +315,8 @@ def search_command(
 ) -> None:
     """检索可借鉴的段落（默认混合检索）。Search the index for passages to adapt.
 
-    筛选条件按角色、维度、部分精确过滤；符合条件的段落不足 k 条时会说明，并补充范围外的
-    相近段落（标注“范围外”）。--json 输出 CONTRACT 规定的 JSON 数组（含 rank、score）。
+    筛选条件按角色、维度、部分精确过滤；符合条件的段落不足 k 条时会说明，
+    并补充范围外的相近段落（标注“范围外”）。--json 输出 JSON 数组（含 rank、score）。
 
     示例 Example: duizhao search "学习不主动 理论联系实际" --role 社区党员 --dimension 理论学习 -k 5
     """
