@@ -12,6 +12,7 @@ report and the CLI exits non-zero naming it.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -302,9 +303,10 @@ def _embed(encoder: Any, texts: list[str], progress: bool) -> np.ndarray:
 
 
 def _tokens(passages: list[Passage]) -> list[list[str]]:
+    """Keyword tokens, interned: a corpus repeats a small vocabulary millions of times."""
     from duizhao.tokenize import tokenize
 
-    return [tokenize(p.text) for p in passages]
+    return [[sys.intern(t) for t in tokenize(p.text)] for p in passages]
 
 
 def _finish(report: BuildReport, state: _State, start: float) -> BuildReport:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -208,7 +209,7 @@ def _read_tokens(path: Path, n: int) -> list[list[str]]:
                                         f"Index is corrupt: {TOKENS} is invalid. "
                                         f"{_REBUILD_EN}") from exc
             _expect(_str_list(tokens), TOKENS, "each line must be a list of strings")
-            out.append(tokens)
+            out.append([sys.intern(t) for t in tokens])
     _expect(len(out) == n, TOKENS, f"{len(out)} lines, expected {n}")
     return out
 
