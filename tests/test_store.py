@@ -138,3 +138,34 @@ def test_pause_hook_sleeps_only_at_its_point(monkeypatch: pytest.MonkeyPatch,
     store.pause("before_swap")
     assert slept == [2.5]
     assert "reached: before_swap" in capsys.readouterr().err
+
+
+def test_an_unwritable_index_location_is_a_message(tmp_path: Path) -> None:
+    from duizhao.errors import UsageError
+
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder", "utf-8")
+    with pytest.raises(UsageError, match="无法写入索引目录"):
+        write(blocker, ["一"])
+    with pytest.raises(UsageError, match="previous index is unchanged"):
+        write(blocker / "below", ["一"])
+
+
+def test_failure_while_writing_keeps_the_live_version(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from duizhao.errors import UsageError
+
+    write(tmp_path, ["一"])
+    live = store.current_version(tmp_path)
+
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("duizhao.store.write.np.save", disk_full)
+    with pytest.raises(UsageError, match="No space left"):
+        write(tmp_path, ["一", "二"])
+    monkeypatch.undo()
+    assert store.current_version(tmp_path) == live
+    assert [p.text for p in open_index(tmp_path).passages] == ["一"]
+    write(tmp_path, ["一", "二"])  # the next writer clears the leftover temp directory
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from duizhao.config import TEST_PAUSE_ENV
-from duizhao.errors import DuizhaoError, IndexLockedError
+from duizhao.errors import DuizhaoError, IndexLockedError, UsageError
 from duizhao.models import Passage
 from duizhao.store.format import (
     _VERSION_RE,
@@ -52,10 +52,13 @@ _held: set[Path] = set()
 def writer_lock(directory: Path) -> Iterator[None]:
     """Hold the index's writer lock; a second writer gets ``IndexLockedError`` at once."""
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    key = directory.resolve()
     path = directory / LOCK
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise _unwritable(directory, exc) from exc
+    key = directory.resolve()
     try:
         if key in _held or not _try_lock(fd):
             raise IndexLockedError(
@@ -68,10 +71,20 @@ def writer_lock(directory: Path) -> Iterator[None]:
         _held.add(key)
         try:
             yield
+        except OSError as exc:  # disk full, permissions: the live version is untouched
+            raise _unwritable(directory, exc) from exc
         finally:
             _held.discard(key)
     finally:
         os.close(fd)  # closing releases the lock
+
+
+def _unwritable(directory: Path, exc: OSError) -> UsageError:
+    return UsageError(
+        f"无法写入索引目录 {directory}：{exc.strerror or exc}。原有索引未改动；"
+        "请检查路径、权限和磁盘空间，或用 --index 指定其他目录。",
+        f"Cannot write the index directory {directory}: {exc.strerror or exc}. The previous "
+        "index is unchanged; check the path, permissions and free space, or use --index.")
 
 
 def _try_lock(fd: int) -> bool:
