@@ -145,3 +145,19 @@ def test_missing_index_says_to_build(tmp_path: Path) -> None:
     assert result.exit_code != 0
     assert "duizhao build" in result.stderr
     assert result.stdout == ""
+
+
+def test_document_role_override_survives_rebuild(tmp_path: Path, good: Path) -> None:
+    index = tmp_path / "index"
+    assert run("build", str(good), "--index", str(index), "-q").exit_code == 0
+    doc = str(good / "good.txt")
+    assert {r["role"] for r in exported(index)} == {"branch_secretary"}  # from its own words
+    result = run("label", "--doc", doc, "--role", "部门负责人", "--index", str(index))
+    assert result.exit_code == 0, result.stderr
+    assert run("build", str(good), "--index", str(index), "-q").exit_code == 0
+    rows = exported(index)
+    assert {r["role"] for r in rows} == {"department_head"}
+    labels = rows[0]["labels"]
+    assert isinstance(labels, dict) and labels["role"]["method"] == "user"
+    unknown = run("label", "--doc", "nope.txt", "--role", "书记", "--index", str(index))
+    assert unknown.exit_code == 2 and "nope.txt" in unknown.stderr

@@ -187,8 +187,10 @@ def remove_command(
 
 @command(name="label")
 def label_command(
-    passage_id: Annotated[str, typer.Argument(
-        metavar="ID", help="段落编号（search --json / export 中的 id）/ passage id.")],
+    passage_id: Annotated[str | None, typer.Argument(
+        metavar="[ID]", help="段落编号（search --json / export 中的 id）/ passage id.")] = None,
+    doc: Annotated[str | None, typer.Option(
+        "--doc", help="改整篇文档的角色 / set the role of a whole document.")] = None,
     role: Annotated[str | None, typer.Option("--role", help="角色 role")] = None,
     section: Annotated[str | None, typer.Option("--section", help="部分 section")] = None,
     dimension: Annotated[str | None, typer.Option("--dimension", help="维度 dimension")] = None,
@@ -197,10 +199,23 @@ def label_command(
     """更正一个段落的标签；更正会在重建索引和加入文档后保留。Correct a passage's labels.
 
     示例 Example: duizhao label 3f2a9c1e0b7d4a65 --dimension 工作作风 --section 存在问题
+    示例 Example: duizhao label --doc corpus/张三.docx --role 党支部书记
     """
-    from duizhao.library import correct_label
+    from duizhao.errors import UsageError
+    from duizhao.library import correct_document_role, correct_label
 
     with user_errors():
+        if doc is not None:
+            if passage_id or section or dimension or not role:
+                raise UsageError("--doc 只与 --role 一起使用（整篇文档的角色）。",
+                                 "--doc goes with --role only (a whole document's role).")
+            changed = correct_document_role(index, doc, role)
+            say(f"已更正 corrected {doc}：{len(changed)} 段 passages → role={role}")
+            print_jsonl(p.to_json() for p in changed)
+            return
+        if passage_id is None:
+            raise UsageError("请给出段落编号 ID，或用 --doc 文档 --role 角色。",
+                             "Give a passage ID, or --doc DOC --role ROLE.")
         passage = correct_label(index, passage_id, role=role, section=section,
                                 dimension=dimension)
         say(f"已更正 corrected {passage.id}：role={passage.role.value} "

@@ -372,6 +372,28 @@ def _find_doc(doc: str, documents: list[DocumentRecord]) -> DocumentRecord | Non
     return next((r for r in documents if Path(r.doc).resolve() == target), None)
 
 
+def correct_document_role(index_dir: Path, doc: str, role: str) -> list[Passage]:
+    """Fix the role of a whole document (its text did not say, or said it wrongly).
+
+    Kept across ``build`` and ``add`` like any correction, and applied to every passage the
+    document yields, including those of a later, edited version of the file.
+    """
+    index_dir = Path(index_dir)
+    with writer_lock(index_dir):
+        old = open_index(index_dir, search=False)
+        key = old.taxonomy.resolve("role", role)
+        record = _find_doc(doc, old.documents)
+        if record is None or key is None:
+            known = "\n".join(f"  {d.doc}" for d in old.documents[:20])
+            raise UsageError(f"索引中没有文档 {doc}。索引中的文档：\n{known}",
+                             f"No document {doc} in the index; see `duizhao stats`.")
+        corrections = dict(old.corrections)
+        corrections[DOC_CORRECTION + record.doc] = {"role": key}
+        passages = [apply_corrections(p, corrections) for p in old.passages]
+        _rewrite(old, passages, corrections, old.documents)
+    return [p for p in passages if p.doc == record.doc]
+
+
 def correct_label(index_dir: Path, passage_id: str, role: str | None = None,
                   section: str | None = None, dimension: str | None = None) -> Passage:
     """Record a user's label correction for one passage, apply it, and keep it across builds."""
@@ -412,9 +434,17 @@ def _find_passage(passage_id: str, passages: list[Passage]) -> int:
         "with `duizhao search --json` or `duizhao export`.")
 
 
+DOC_CORRECTION = "doc:"  # corrections key prefix for a whole document's role
+
+
 def apply_corrections(passage: Passage, corrections: Corrections) -> Passage:
-    """The passage with the user's corrections for its id applied (method "user")."""
-    fix = corrections.get(passage.id)
+    """The passage with the user's corrections applied (method "user").
+
+    A document-wide role (key ``doc:PATH``) applies first; a correction of the passage itself
+    wins over it.
+    """
+    fix = {**corrections.get(DOC_CORRECTION + passage.doc, {}),
+           **corrections.get(passage.id, {})}
     if not fix:
         return passage
     def label(kind: str, current: Label) -> Label:
