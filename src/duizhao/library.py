@@ -11,7 +11,6 @@ report and the CLI exits non-zero naming it.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from collections.abc import Iterable
@@ -22,6 +21,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from duizhao.config import EMBED_BATCH_SIZE
+from duizhao.corrections import (  # correct_* re-exported: the library's public API
+    Corrections,
+    apply_corrections,
+    correct_document_role,
+    correct_label,
+)
 from duizhao.errors import (
     DuizhaoError,
     EncoderMismatchError,
@@ -30,26 +35,25 @@ from duizhao.errors import (
     ReadError,
     UsageError,
 )
-from duizhao.models import FileFailure, Label, Passage
+from duizhao.models import FileFailure, Passage
 from duizhao.progress import Progress
 from duizhao.store import (
     DocumentRecord,
     EncoderInfo,
     LoadedIndex,
+    find_document,
     open_index,
     pause,
+    rewrite_index,
     text_hash,
     write_index,
     writer_lock,
 )
-from duizhao.taxonomy import Kind, Taxonomy, load_taxonomy
+from duizhao.taxonomy import Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:
     from duizhao.embed import Encoder
     from duizhao.ingest import DocumentInfo
-
-Corrections = dict[str, dict[str, str]]
-
 
 @dataclass
 class BuildReport:
@@ -349,7 +353,7 @@ def remove(docs: Iterable[str], index_dir: Path, missing: bool = False) -> Remov
         state.load(old)
         wanted = [d for d in old.documents if missing and not Path(d.doc).exists()]
         for doc in docs:
-            match = _find_doc(doc, old.documents)
+            match = find_document(doc, old.documents)
             if match is None:
                 report.not_found.append(doc)
             elif match not in wanted:
@@ -358,109 +362,11 @@ def remove(docs: Iterable[str], index_dir: Path, missing: bool = False) -> Remov
             report.passages_removed += state.drop(record.doc)
             report.removed.append(record.doc)
         if report.removed:
-            _rewrite(old, list(state.passages.values()), state.corrections,
+            rewrite_index(old, list(state.passages.values()), state.corrections,
                      list(state.documents.values()))
         report.documents, report.passages = len(state.documents), len(state.passages)
     return report
 
 
-def _find_doc(doc: str, documents: list[DocumentRecord]) -> DocumentRecord | None:
-    for record in documents:
-        if record.doc == doc or os.path.normpath(record.doc) == os.path.normpath(doc):
-            return record
-    target = Path(doc).resolve()
-    return next((r for r in documents if Path(r.doc).resolve() == target), None)
-
-
-def correct_document_role(index_dir: Path, doc: str, role: str) -> list[Passage]:
-    """Fix the role of a whole document (its text did not say, or said it wrongly).
-
-    Kept across ``build`` and ``add`` like any correction, and applied to every passage the
-    document yields, including those of a later, edited version of the file.
-    """
-    index_dir = Path(index_dir)
-    with writer_lock(index_dir):
-        old = open_index(index_dir, search=False)
-        key = old.taxonomy.resolve("role", role)
-        record = _find_doc(doc, old.documents)
-        if record is None or key is None:
-            known = "\n".join(f"  {d.doc}" for d in old.documents[:20])
-            raise UsageError(f"索引中没有文档 {doc}。索引中的文档：\n{known}",
-                             f"No document {doc} in the index; see `duizhao stats`.")
-        corrections = dict(old.corrections)
-        corrections[DOC_CORRECTION + record.doc] = {"role": key}
-        passages = [apply_corrections(p, corrections) for p in old.passages]
-        _rewrite(old, passages, corrections, old.documents)
-    return [p for p in passages if p.doc == record.doc]
-
-
-def correct_label(index_dir: Path, passage_id: str, role: str | None = None,
-                  section: str | None = None, dimension: str | None = None) -> Passage:
-    """Record a user's label correction for one passage, apply it, and keep it across builds."""
-    index_dir = Path(index_dir)
-    with writer_lock(index_dir):
-        old = open_index(index_dir, search=False)
-        wanted: dict[Kind, str | None] = {"role": role, "section": section,
-                                          "dimension": dimension}
-        values: dict[str, str] = {}
-        for kind, given in wanted.items():
-            key = old.taxonomy.resolve(kind, given) if given is not None else None
-            if key is not None:
-                values[kind] = key
-        if not values:
-            raise UsageError("请至少给出 --role、--section 或 --dimension 之一。",
-                             "Give at least one of --role, --section, --dimension.")
-        index = _find_passage(passage_id, old.passages)
-        corrections = dict(old.corrections)
-        corrections[old.passages[index].id] = {
-            **corrections.get(old.passages[index].id, {}), **values}
-        passages = list(old.passages)
-        passages[index] = apply_corrections(passages[index], corrections)
-        _rewrite(old, passages, corrections, old.documents)
-    return passages[index]
-
-
-def _find_passage(passage_id: str, passages: list[Passage]) -> int:
-    wanted = passage_id.strip()
-    exact = [i for i, p in enumerate(passages) if p.id == wanted]
-    hits = exact or ([i for i, p in enumerate(passages) if p.id.startswith(wanted)]
-                     if len(wanted) >= 6 else [])
-    if len(hits) == 1:
-        return hits[0]
-    raise UsageError(
-        f"索引中{'有多个' if hits else '没有'}编号为 {passage_id} 的段落。"
-        "请用 duizhao search --json 或 duizhao export 查看段落编号 id。",
-        f"{'Several passages match' if hits else 'No passage has'} id {passage_id}; find ids "
-        "with `duizhao search --json` or `duizhao export`.")
-
-
-DOC_CORRECTION = "doc:"  # corrections key prefix for a whole document's role
-
-
-def apply_corrections(passage: Passage, corrections: Corrections) -> Passage:
-    """The passage with the user's corrections applied (method "user").
-
-    A document-wide role (key ``doc:PATH``) applies first; a correction of the passage itself
-    wins over it.
-    """
-    fix = {**corrections.get(DOC_CORRECTION + passage.doc, {}),
-           **corrections.get(passage.id, {})}
-    if not fix:
-        return passage
-    def label(kind: str, current: Label) -> Label:
-        return Label(fix[kind], "user", 1.0) if kind in fix else current
-
-    return replace(passage, role=label("role", passage.role),
-                   section=label("section", passage.section),
-                   dimension=label("dimension", passage.dimension))
-
-
-def _rewrite(old: LoadedIndex, passages: list[Passage], corrections: Corrections,
-             documents: list[DocumentRecord]) -> None:
-    """Write ``passages`` (a subset of ``old``'s) reusing every stored vector and token list."""
-    rows = {p.id: i for i, p in enumerate(old.passages)}
-    take = [rows[p.id] for p in passages]
-    old_tokens = old.tokens()
-    write_index(old.directory, passages, old.vectors[take], old.encoder, old.taxonomy,
-                corrections, documents=documents, tokens=[old_tokens[i] for i in take],
-                created=old.manifest.created)
+__all__ = ["BuildReport", "RemoveReport", "add", "build", "correct_document_role",
+           "correct_label", "embedding_text", "remove"]

@@ -31,6 +31,7 @@ from duizhao.store.format import (
     EncoderInfo,
     Manifest,
     file_sha256,
+    find_document,
     text_hash,
 )
 from duizhao.store.load import LoadedIndex, current_version, open_index
@@ -38,6 +39,7 @@ from duizhao.store.write import (
     cleanup,
     documents_from_passages,
     pause,
+    rewrite_index,
     write_index,
     writer_lock,
 )
@@ -45,6 +47,7 @@ from duizhao.store.write import (
 __all__ = [
     "CORRECTIONS", "CURRENT", "DOCUMENTS", "LOCK", "MANIFEST", "PASSAGES", "REQUIRED",
     "TAXONOMY", "TOKENS", "VECTORS", "DocumentRecord", "EncoderInfo", "LoadedIndex", "Manifest",
-    "cleanup", "current_version", "documents_from_passages", "file_sha256", "open_index",
-    "pause", "text_hash", "write_index", "writer_lock",
+    "cleanup", "current_version", "documents_from_passages", "file_sha256", "find_document",
+    "open_index",
+    "pause", "rewrite_index", "text_hash", "write_index", "writer_lock",
 ]

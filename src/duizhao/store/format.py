@@ -7,6 +7,7 @@ that names the file and says to rebuild, never a traceback.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,3 +168,12 @@ def _expect(ok: bool, where: str, what: str) -> None:
 def _corrupt(directory: Path, what: str) -> IndexCorruptError:
     return IndexCorruptError(f"索引已损坏：{directory}（{what}）。{_REBUILD}",
                              f"Index is corrupt: {directory} ({what}). {_REBUILD_EN}")
+
+
+def find_document(doc: str, documents: list[DocumentRecord]) -> DocumentRecord | None:
+    """The record indexed under ``doc``: same path as given, normalised, or resolved."""
+    for record in documents:
+        if record.doc == doc or os.path.normpath(record.doc) == os.path.normpath(doc):
+            return record
+    target = Path(doc).resolve()
+    return next((r for r in documents if Path(r.doc).resolve() == target), None)

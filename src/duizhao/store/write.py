@@ -18,13 +18,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from duizhao.config import TEST_PAUSE_ENV
 from duizhao.errors import DuizhaoError, IndexLockedError, UsageError
 from duizhao.models import Passage
+
+if TYPE_CHECKING:
+    from duizhao.store.load import LoadedIndex
+
 from duizhao.store.format import (
     _VERSION_RE,
     CORRECTIONS,
@@ -224,3 +228,14 @@ def _fsync(path: Path) -> None:
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
+
+def rewrite_index(old: LoadedIndex, passages: list[Passage],
+                  corrections: dict[str, dict[str, str]],
+                  documents: list[DocumentRecord]) -> None:
+    """Write ``passages`` (a subset of ``old``'s) reusing every stored vector and token list."""
+    rows = {p.id: i for i, p in enumerate(old.passages)}
+    take = [rows[p.id] for p in passages]
+    old_tokens = old.tokens()
+    write_index(old.directory, passages, old.vectors[take], old.encoder, old.taxonomy,
+                corrections, documents=documents, tokens=[old_tokens[i] for i in take],
+                created=old.manifest.created)
