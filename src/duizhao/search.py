@@ -1,8 +1,10 @@
 """Search: hybrid (dense + keyword fused by Reciprocal Rank Fusion), dense only, keyword only.
 
-Hybrid fuses the two lists with Reciprocal Rank Fusion (``fusion.rrf``, k = 60): each list
-contributes ``weight / (60 + rank)``, so no calibration between cosine and BM25 is needed.
-Each list is fetched at depth ``max(50, 5 × wanted)``, inside the filters.
+Hybrid fuses the two lists by relative score fusion (``fusion.zscore_fusion``): the union of
+both lists' top rows, each scored exactly by both systems, standardised per system over that
+pool and summed with equal weights. ``FUSION = "rrf"`` switches to Reciprocal Rank Fusion (the
+evaluation reports both). Each list is fetched at depth ``max(50, 5 × wanted)``, inside the
+filters.
 
 Filters are exact: they are applied inside the FAISS search and before the BM25 top-k, so a
 passage outside the filters never appears as a normal hit. When fewer passages than asked for
@@ -24,7 +26,7 @@ import numpy as np
 from duizhao.background import Background, peek_encoder, warm_encoder, warm_jieba
 from duizhao.embed import same_encoder
 from duizhao.errors import EncoderMismatchError, UsageError
-from duizhao.fusion import rrf
+from duizhao.fusion import rrf, zscore_fusion
 from duizhao.models import Passage
 from duizhao.taxonomy import Kind, Taxonomy
 
@@ -32,7 +34,9 @@ DEPTH_MIN = 50
 DEPTH_FACTOR = 5
 DUP_COSINE = 0.95
 MODES = ("hybrid", "dense", "keyword")
-# Weights of the dense and keyword lists in the fusion (equal: see eval/results.md).
+# How hybrid fuses the lists ("zscore" or "rrf") and with what weights (equal: nothing fitted;
+# see fusion.py and eval/results.md).
+FUSION = "zscore"
 DENSE_WEIGHT = 1.0
 KEYWORD_WEIGHT = 1.0
 # Order in which filters are relaxed to top up a short result: role first (the least about
@@ -151,6 +155,7 @@ class Searcher:
 
     encoder_name: str = ""
     index_dim: int = 0
+    fusion: str = FUSION
 
     @staticmethod
     def _check_model(stored: str, model: str | None) -> None:
@@ -290,9 +295,27 @@ class Searcher:
             scores, rows = self.keyword.search(terms, depth, mask)
             lists.append(rows.tolist())
             scored = list(zip(rows.tolist(), scores.tolist(), strict=True))
-        if mode == "hybrid":
+        if mode == "hybrid" and self.fusion == "rrf":
             scored = rrf(lists, [DENSE_WEIGHT, KEYWORD_WEIGHT])
+        elif mode == "hybrid":
+            assert qvec is not None
+            scored = self._fuse(qvec, terms, lists, depth)
         return self._dedupe(scored, want, exclude)
+
+    def _fuse(self, qvec: np.ndarray, terms: list[str], lists: list[list[int]],
+              depth: int) -> list[tuple[int, float]]:
+        """Score fusion of the filtered lists, standardised on the query's unfiltered top rows."""
+        keyword_all = self.keyword.scores(terms)
+        _, dense_top = self.dense.search(qvec, depth, None)
+        _, keyword_top = self.keyword.search(terms, depth, None)
+        basis = np.array(sorted(set(dense_top.tolist()) | set(keyword_top.tolist())),
+                         dtype=np.int64)
+        pool = np.array(sorted(set(lists[0]) | set(lists[1])), dtype=np.int64)
+        if pool.size == 0:
+            return []
+        return zscore_fusion(
+            pool, [self.vectors[pool] @ qvec, keyword_all[pool]], [DENSE_WEIGHT, KEYWORD_WEIGHT],
+            reference=[self.vectors[basis] @ qvec, keyword_all[basis]])
 
     def _dedupe(self, scored: list[tuple[int, float]], want: int,
                 kept_before: list[int]) -> list[tuple[int, float]]:
