@@ -1,4 +1,4 @@
-"""Search: hybrid (dense + keyword fused by Reciprocal Rank Fusion), dense only, keyword only.
+"""Search: hybrid (dense + keyword, fused by relative score fusion), dense only, keyword only.
 
 Hybrid fuses the two lists by relative score fusion (``fusion.zscore_fusion``): the union of
 both lists' top rows, each scored exactly by both systems, standardised per system over that
