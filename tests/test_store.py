@@ -169,3 +169,35 @@ def test_failure_while_writing_keeps_the_live_version(tmp_path: Path,
     assert [p.text for p in open_index(tmp_path).passages] == ["一"]
     write(tmp_path, ["一", "二"])  # the next writer clears the leftover temp directory
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_index_from_another_tokenizer_dictionary_is_refused(tmp_path: Path) -> None:
+    """Stored keyword tokens from another dictionary would quietly stop matching queries."""
+    import json as _json
+
+    from encoder_double import FakeEncoder
+
+    from duizhao import library, store
+    from duizhao.errors import IndexError_
+    from duizhao.search import Searcher
+    from duizhao.tokenize import tokenizer_digest
+
+    index = tmp_path / "index"
+    doc = tmp_path / "a.txt"
+    doc.write_text("材料\n一、存在的问题\n（一）理论学习方面。一是学习不深。二是钻研不够。\n", "utf-8")
+    library.build([doc], index, encoder=FakeEncoder(), progress=False)
+    loaded = store.open_index(index, search=False)
+    assert loaded.manifest.tokenizer_digest == tokenizer_digest()
+    # Simulate an index written by a duizhao with another dictionary (manifest re-checksummed).
+    version = store.current_version(index)
+    data = _json.loads((version / store.MANIFEST).read_text("utf-8"))
+    data["tokenizer"]["digest"] = "0" * 16
+    (version / store.MANIFEST).write_text(_json.dumps(data), "utf-8")
+    with pytest.raises(IndexError_, match="duizhao build"):
+        store.check_tokenizer(store.open_index(index, search=False).manifest, index)
+    with pytest.raises(IndexError_, match="duizhao build"):
+        Searcher.open(index)
+    other = tmp_path / "b.txt"
+    other.write_text("材料\n二、整改措施\n一是加强学习。二是转变作风。\n", "utf-8")
+    with pytest.raises(IndexError_, match="duizhao build"):
+        library.add([other], index, progress=False)

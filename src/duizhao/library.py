@@ -41,6 +41,7 @@ from duizhao.store import (
     DocumentRecord,
     EncoderInfo,
     LoadedIndex,
+    check_tokenizer,
     find_document,
     open_index,
     pause,
@@ -157,6 +158,7 @@ def add(paths: Iterable[Path | str], index_dir: Path, role: str | None = None,
     report = BuildReport(index_dir)
     with writer_lock(index_dir):
         old = open_index(index_dir, search=False)
+        check_tokenizer(old.manifest, index_dir)  # stored tokens are reused below
         taxonomy = old.taxonomy
         _check_same_taxonomy(old, taxonomy_path)
         stored = old.encoder

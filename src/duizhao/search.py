@@ -142,6 +142,7 @@ class Searcher:
         jieba = Background(warm_jieba)
         loaded = store.open_index(Path(index_dir))
         cls._check_model(loaded.encoder.name, model)
+        store.check_tokenizer(loaded.manifest, Path(index_dir))
         if encoder is None:
             name = loaded.encoder.name
             encoder = Background(lambda: warm_encoder(load_encoder(name)))

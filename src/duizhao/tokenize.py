@@ -17,6 +17,7 @@ come from the user dictionary anyway. jieba caches the prefix dictionary on firs
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import unicodedata
@@ -82,3 +83,23 @@ def tokenize(text: str) -> list[str]:
 def tokenize_many(texts: list[str]) -> list[list[str]]:
     """``tokenize`` over many texts (indexing)."""
     return [tokenize(text) for text in texts]
+
+
+# Bump when the tokenising code changes what it emits; the data files are hashed below.
+TOKENIZER_VERSION = "1"
+_TOKENIZER_DATA = ("jieba_dict.txt", "userdict.txt", "stopwords.txt")
+
+
+@lru_cache(maxsize=1)
+def tokenizer_digest() -> str:
+    """What decides the keyword tokens (code version, dictionaries, stopwords), as a short hash.
+
+    Saved in an index's manifest: an index whose stored tokens came from another dictionary
+    would quietly stop matching queries, so search and ``add`` refuse it and say to rebuild.
+    """
+    digest = hashlib.sha256(TOKENIZER_VERSION.encode())
+    for name in _TOKENIZER_DATA:
+        data = resources.files("duizhao").joinpath(f"data/{name}")
+        if data.is_file():
+            digest.update(name.encode() + b"\0" + data.read_bytes())
+    return digest.hexdigest()[:16]

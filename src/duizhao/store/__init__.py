@@ -36,6 +36,7 @@ from duizhao.store.format import (
 )
 from duizhao.store.load import LoadedIndex, current_version, open_index
 from duizhao.store.write import (
+    check_tokenizer,
     cleanup,
     documents_from_passages,
     pause,
@@ -47,7 +48,8 @@ from duizhao.store.write import (
 __all__ = [
     "CORRECTIONS", "CURRENT", "DOCUMENTS", "LOCK", "MANIFEST", "PASSAGES", "REQUIRED",
     "TAXONOMY", "TOKENS", "VECTORS", "DocumentRecord", "EncoderInfo", "LoadedIndex", "Manifest",
-    "cleanup", "current_version", "documents_from_passages", "file_sha256", "find_document",
+    "check_tokenizer", "cleanup", "current_version", "documents_from_passages", "file_sha256",
+    "find_document",
     "open_index",
     "pause", "rewrite_index", "text_hash", "write_index", "writer_lock",
 ]

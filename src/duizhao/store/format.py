@@ -83,6 +83,7 @@ class Manifest:
     updated: str
     format_version: int = FORMAT_VERSION
     tool_version: str = __version__
+    tokenizer_digest: str = ""  # tokenize.tokenizer_digest() of the stored keyword tokens
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -91,6 +92,7 @@ class Manifest:
             "encoder": {"name": self.encoder.name, "dim": self.encoder.dim,
                         "normalized": self.encoder.normalized},
             "taxonomy": {"version": self.taxonomy_version, "digest": self.taxonomy_digest},
+            "tokenizer": {"digest": self.tokenizer_digest},
             "counts": self.counts, "ann": self.ann, "files": self.files,
         }
 
@@ -116,9 +118,13 @@ class Manifest:
             for n, f in files.items()), MANIFEST, "bad 'files'")
         for key in ("created", "updated", "ann", "tool_version"):
             _expect(isinstance(data.get(key), str), MANIFEST, f"'{key}' must be a string")
+        tokenizer = data.get("tokenizer", {})
+        _expect(isinstance(tokenizer, dict) and isinstance(tokenizer.get("digest", ""), str),
+                MANIFEST, "bad 'tokenizer'")
         return cls(EncoderInfo(enc["name"], enc["dim"], enc["normalized"]), tax["version"],
                    tax["digest"], dict(counts), data["ann"], dict(files), data["created"],
-                   data["updated"], version, data["tool_version"])
+                   data["updated"], version, data["tool_version"],
+                   tokenizer.get("digest", ""))
 
 
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from duizhao.config import TEST_PAUSE_ENV
-from duizhao.errors import DuizhaoError, IndexLockedError, UsageError
+from duizhao.errors import DuizhaoError, IndexError_, IndexLockedError, UsageError
 from duizhao.models import Passage
 
 if TYPE_CHECKING:
@@ -108,13 +108,18 @@ def write_index(directory: Path, passages: list[Passage], vectors: np.ndarray,
                 corrections: dict[str, dict[str, str]], *,
                 documents: list[DocumentRecord] | None = None,
                 tokens: list[list[str]] | None = None,
-                created: str | None = None) -> Manifest:
-    """Write a complete new version and make it live atomically (takes the lock if not held)."""
+                created: str | None = None, tokenizer: str | None = None) -> Manifest:
+    """Write a complete new version and make it live atomically (takes the lock if not held).
+
+    ``tokenizer`` is the digest of what made ``tokens`` (default: the current tokenizer; a
+    rewrite that reuses stored tokens passes the stored digest on).
+    """
     directory = Path(directory)
     if directory.resolve() not in _held:
         with writer_lock(directory):
             return write_index(directory, passages, vectors, encoder_info, taxonomy,
-                               corrections, documents=documents, tokens=tokens, created=created)
+                               corrections, documents=documents, tokens=tokens, created=created,
+                               tokenizer=tokenizer)
     n = len(passages)
     if vectors.shape != (n, encoder_info.dim):
         raise ValueError(f"vectors {vectors.shape} do not match {n} passages × {encoder_info.dim}")
@@ -139,7 +144,8 @@ def write_index(directory: Path, passages: list[Passage], vectors: np.ndarray,
     manifest = Manifest(
         encoder=encoder_info, taxonomy_version=taxonomy.version, taxonomy_digest=taxonomy.digest,
         counts={"passages": n, "documents": len(documents), "corrections": len(corrections)},
-        ann=ann, files={}, created=created or now, updated=now)
+        ann=ann, files={}, created=created or now, updated=now,
+        tokenizer_digest=tokenizer if tokenizer is not None else _current_tokenizer())
     for path in sorted(tmp.iterdir()):
         _fsync(path)
         manifest.files[path.name] = {"size": path.stat().st_size, "sha256": file_sha256(path)}
@@ -158,6 +164,23 @@ def write_index(directory: Path, passages: list[Passage], vectors: np.ndarray,
     pause("after_swap")
     cleanup(directory)
     return manifest
+
+
+def _current_tokenizer() -> str:
+    from duizhao.tokenize import tokenizer_digest
+
+    return tokenizer_digest()
+
+
+def check_tokenizer(manifest: Manifest, directory: Path) -> None:
+    """Refuse keyword tokens made by another dictionary: they would silently stop matching."""
+    stored = manifest.tokenizer_digest
+    if stored and stored != _current_tokenizer():
+        raise IndexError_(
+            f"索引 {directory} 的关键词分词来自另一版本的词典（多半是升级了 duizhao）。"
+            f"请重建索引：duizhao build --index {directory}",
+            f"The keyword tokens in {directory} were made with another tokenizer dictionary "
+            f"(duizhao was probably upgraded). Rebuild: duizhao build --index {directory}")
 
 
 def _write_search(tmp: Path, vectors: np.ndarray, tokens: list[list[str]]) -> str:
@@ -238,4 +261,5 @@ def rewrite_index(old: LoadedIndex, passages: list[Passage],
     old_tokens = old.tokens()
     write_index(old.directory, passages, old.vectors[take], old.encoder, old.taxonomy,
                 corrections, documents=documents, tokens=[old_tokens[i] for i in take],
-                created=old.manifest.created)
+                created=old.manifest.created,
+                tokenizer=old.manifest.tokenizer_digest)
