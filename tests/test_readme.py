@@ -40,3 +40,16 @@ def test_readme_transcript_replays(tmp_path: Path) -> None:
             if TIMING.search(line):
                 continue
             assert line in actual, (command, line)
+
+
+def test_readme_shell_excerpt_is_part_of_the_replayed_transcript() -> None:
+    """The README's shell excerpt is copied from docs/shell-transcript.md, which test_shell
+    replays against a real index; so the excerpt is real output too."""
+    readme = (ROOT / "README.md").read_text("utf-8")
+    excerpt = re.findall(r"```text\n(.*?)```", readme, flags=re.S)
+    assert excerpt, "README has no shell excerpt"
+    transcript = (ROOT / "docs" / "shell-transcript.md").read_text("utf-8")
+    lines = [line for line in excerpt[0].splitlines() if line.strip()]
+    assert len(lines) >= 10 and any(line.startswith("对照[") for line in lines)
+    for line in lines:
+        assert line in transcript, line
