@@ -107,7 +107,11 @@ class KeywordIndex:
     def search(self, query_tokens: list[str], k: int,
                allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Best ``k`` allowed rows holding at least one query term: ``(scores, rows)``."""
-        scores = self.scores(query_tokens)
+        return self.top(self.scores(query_tokens), k, allowed)
+
+    def top(self, scores: np.ndarray, k: int,
+            allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Best ``k`` allowed rows of a score vector from ``scores`` (computed once, reused)."""
         mask = scores > 0
         allowed_rows = allowed_mask(allowed, self.size)
         if allowed_rows is not None:

@@ -292,28 +292,34 @@ class Searcher:
             scores, rows = self.dense.search(qvec, depth, mask)
             lists.append(rows.tolist())
             scored = list(zip(rows.tolist(), scores.tolist(), strict=True))
+        keyword_all = np.empty(0)
         if mode in ("keyword", "hybrid"):
-            scores, rows = self.keyword.search(terms, depth, mask)
+            keyword_all = self.keyword.scores(terms)  # once per query, reused below
+            scores, rows = self.keyword.top(keyword_all, depth, mask)
             lists.append(rows.tolist())
             scored = list(zip(rows.tolist(), scores.tolist(), strict=True))
         if mode == "hybrid" and self.fusion == "rrf":
             scored = rrf(lists, [DENSE_WEIGHT, KEYWORD_WEIGHT])
         elif mode == "hybrid":
             assert qvec is not None
-            scored = self._fuse(qvec, terms, lists, depth)
+            scored = self._fuse(qvec, keyword_all, lists, depth, filtered=mask is not None)
         return self._dedupe(scored, want, exclude)
 
-    def _fuse(self, qvec: np.ndarray, terms: list[str], lists: list[list[int]],
-              depth: int) -> list[tuple[int, float]]:
-        """Score fusion of the filtered lists, standardised on the query's unfiltered top rows."""
-        keyword_all = self.keyword.scores(terms)
-        _, dense_top = self.dense.search(qvec, depth, None)
-        _, keyword_top = self.keyword.search(terms, depth, None)
-        basis = np.array(sorted(set(dense_top.tolist()) | set(keyword_top.tolist())),
-                         dtype=np.int64)
+    def _fuse(self, qvec: np.ndarray, keyword_all: np.ndarray, lists: list[list[int]],
+              depth: int, filtered: bool) -> list[tuple[int, float]]:
+        """Score fusion of the (filtered) lists, standardised on the query's unfiltered top rows.
+
+        Without filters those rows are the lists themselves, so nothing is searched twice.
+        """
         pool = np.array(sorted(set(lists[0]) | set(lists[1])), dtype=np.int64)
         if pool.size == 0:
             return []
+        basis = pool
+        if filtered:
+            _, dense_top = self.dense.search(qvec, depth, None)
+            _, keyword_top = self.keyword.top(keyword_all, depth, None)
+            basis = np.array(sorted(set(dense_top.tolist()) | set(keyword_top.tolist())),
+                             dtype=np.int64)
         return zscore_fusion(
             pool, [self.vectors[pool] @ qvec, keyword_all[pool]], [DENSE_WEIGHT, KEYWORD_WEIGHT],
             reference=[self.vectors[basis] @ qvec, keyword_all[basis]])
