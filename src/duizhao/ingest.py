@@ -7,7 +7,7 @@ so a folder of 10,000 files needs memory for one file plus the passages kept.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,8 +71,7 @@ def ingest_file(
         format=source.format,
         encoding=source.encoding,
         passages=len(passages),
-        structured=any(p.section.method != "cue" and p.section.method != "default"
-                       for p in passages),
+        structured=any(seg.structured for seg in segments),
     )
     return info, passages
 
@@ -81,32 +80,30 @@ def iter_ingest(
     paths: Iterable[Path],
     taxonomy: Taxonomy,
     role: str | None = None,
-    doc_roles: Mapping[str, str] | None = None,
 ) -> Iterator[tuple[DocumentInfo, list[Passage]] | FileFailure]:
-    """Yield each document's passages, or a FileFailure, one file at a time.
-
-    ``doc_roles`` maps a document path to the role a user fixed for it; it wins over ``role``.
-    """
+    """Yield each document's passages, or a FileFailure with the reason, one file at a time."""
     for item in iter_input_files(list(paths)):
         if isinstance(item, FileFailure):
             yield item
             continue
-        forced = (doc_roles or {}).get(str(item)) or role
         try:
-            yield ingest_file(item, taxonomy, forced)
+            ingested = ingest_file(item, taxonomy, role)
         except DuizhaoError as error:
             yield FileFailure(str(item), error.zh + (f" / {error.en}" if error.en else ""))
+        except (OSError, UnicodeError, ValueError) as error:  # a reader bug must not stop the rest
+            yield FileFailure(str(item), f"{type(error).__name__}: {error}")
+        else:
+            yield ingested
 
 
 def ingest_paths(
     paths: Iterable[Path],
     taxonomy: Taxonomy,
     role: str | None = None,
-    doc_roles: Mapping[str, str] | None = None,
 ) -> IngestResult:
     """All of ``iter_ingest`` at once, for small inputs and tests."""
     result = IngestResult()
-    for item in iter_ingest(paths, taxonomy, role, doc_roles):
+    for item in iter_ingest(paths, taxonomy, role):
         if isinstance(item, FileFailure):
             result.failures.append(item)
         else:

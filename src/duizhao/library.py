@@ -28,7 +28,6 @@ from duizhao.corrections import (  # correct_* re-exported: the library's public
     correct_label,
 )
 from duizhao.errors import (
-    DuizhaoError,
     EncoderMismatchError,
     IndexError_,
     PartialFailure,
@@ -275,21 +274,14 @@ class _State:
 
 def _ingest(paths: Iterable[Path | str], state: _State, role: str | None,
             report: BuildReport, progress: bool) -> None:
-    from duizhao.ingest import ingest_file
-    from duizhao.read import iter_input_files
+    from duizhao.ingest import iter_ingest
 
     bar = Progress("读取 reading", unit="文件 files", enabled=progress)
-    for item in iter_input_files([Path(p) for p in paths]):
+    for item in iter_ingest([Path(p) for p in paths], state.taxonomy, role):
         if isinstance(item, FileFailure):
             report.failures.append(item)
-            continue
-        try:
-            info, passages = ingest_file(item, state.taxonomy, role=role)
-        except DuizhaoError as exc:
-            report.failures.append(FileFailure(str(item), str(exc.zh or exc)))
-        except (OSError, UnicodeError, ValueError) as exc:
-            report.failures.append(FileFailure(str(item), f"{type(exc).__name__}: {exc}"))
         else:
+            info, passages = item
             state.offer(_record(info, passages), passages, report)
         bar.step()
     bar.close()
