@@ -160,3 +160,26 @@ def write_docx(
         add_table()
     document.save(str(path))
     return "\n".join(expected)
+
+
+def read_draft(path: Path) -> list[tuple[str, str, str, str]]:
+    """A saved draft (.docx) as (section heading, dimension heading, passage text, source line).
+
+    Heading 1 is the section, Heading 2 the dimension; a "来源：" paragraph belongs to the passage
+    before it; the Title is skipped.
+    """
+    import docx
+
+    section = dimension = ""
+    entries: list[tuple[str, str, str, str]] = []
+    for para in docx.Document(str(path)).paragraphs:
+        style = para.style.name if para.style is not None else ""
+        if style == "Heading 1":
+            section = para.text
+        elif style == "Heading 2":
+            dimension = para.text
+        elif para.text.startswith("来源："):
+            entries[-1] = (*entries[-1][:3], para.text)
+        elif style != "Title":
+            entries.append((section, dimension, para.text, ""))
+    return entries

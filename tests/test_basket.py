@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from docx import Document
+from docx_fixtures import read_draft
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -78,25 +78,13 @@ def test_markdown_layout_and_sources() -> None:
 
 def test_save_docx_groups_under_headings(tmp_path: Path) -> None:
     out = save_basket([MEASURE, PROBLEM_STYLE, PROBLEM_THEORY], tmp_path / "稿.docx", TAX)
-    doc = Document(str(out))
-    section = dimension = None
-    seen: list[tuple[str | None, str | None, str]] = []
-    for para in doc.paragraphs:
-        style = para.style.name if para.style is not None else ""
-        if style == "Heading 1":
-            section = para.text
-        elif style == "Heading 2":
-            dimension = para.text
-        elif para.text.startswith("来源："):
-            seen[-1] = (*seen[-1][:2], para.text)
-        elif style != "Title":
-            seen.append((section, dimension, para.text))
+    seen = read_draft(out)
     assert [s[:2] for s in seen] == [
         ("一、存在问题", "（一）理论学习"),
         ("一、存在问题", "（二）工作作风"),
         ("二、整改措施", "（一）理论学习"),
     ]
-    assert "corpus/b.txt" in seen[1][2]
+    assert "corpus/b.txt" in seen[1][3]
 
 
 def test_save_markdown_and_bad_suffix(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from docx import Document
+from docx_fixtures import read_draft
 
 from duizhao.library import build
 from duizhao.store import open_index
@@ -70,19 +70,10 @@ def test_piped_session_filters_opens_picks_and_saves_docx(corpus_index: Path,
     assert "不应被执行" not in out.split("/quit")[-1]
 
     passages = {p.text.strip(): p for p in open_index(corpus_index).passages}
-    doc = Document(str(draft))
-    section = dimension = ""
-    found = []  # (section heading, dimension heading, passage, source line)
-    for para in doc.paragraphs:
-        style = para.style.name if para.style is not None else ""
-        if style == "Heading 1":
-            section = para.text
-        elif style == "Heading 2":
-            dimension = para.text
-        elif para.text in passages:
-            found.append([section, dimension, passages[para.text], ""])
-        elif para.text.startswith("来源："):
-            found[-1][3] = para.text
+    entries = read_draft(draft)
+    assert all(text in passages for _, _, text, _ in entries)
+    found = [(section, dimension, passages[text], source)
+             for section, dimension, text, source in entries]
     assert [(f[0], f[1]) for f in found] == [("一、存在问题", "（一）理论学习"),
                                               ("二、整改措施", "（一）理论学习")]
     for (_, _, passage, source), section_key in zip(found, ("problem", "measure"), strict=True):
