@@ -47,7 +47,7 @@ def test_filters_with_chinese_names(index):
     inside = [h for h in hits if not h["outside_filters"]]
     assert inside and all(h["role"] == "community_member" and h["dimension"] == "theory"
                           for h in inside)
-    assert len(inside) < len(hits) and "Note" in result.stderr
+    assert len(inside) < len(hits) and "注意：" in result.stderr
 
 
 def test_no_passage_matches_says_so_and_shows_closest(index):
@@ -57,7 +57,7 @@ def test_no_passage_matches_says_so_and_shows_closest(index):
     assert result.exit_code == 0, result.stderr
     hits = json.loads(result.stdout)
     assert len(hits) == 5 and all(h["outside_filters"] for h in hits)
-    assert "No passage matches" in result.stderr
+    assert "没有段落符合筛选条件" in result.stderr
 
 
 def test_batch_one_array_per_line(index, tmp_path):
@@ -95,7 +95,7 @@ def test_readable_output(index):
                  "--dimension", "廉洁自律", "-k", "4", "--index", str(index))
     assert result.exit_code == 0, result.stderr
     out = result.stdout
-    assert out.startswith("注意 Note:") and "1. [" in out and "党支部书记 · 整改措施 · 廉洁自律" in out
+    assert out.startswith("注意：") and "1. [" in out and "党支部书记 · 整改措施 · 廉洁自律" in out
     assert "范围外" in out and "\x1b[" not in out  # plain when not a terminal
 
 

@@ -34,7 +34,7 @@ def test_progress_goes_to_stderr(use, capsys):
     use.encode(["一", "二", "三"], batch_size=2, progress=True)
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert "3/3" in captured.err and "passages/s" in captured.err
+    assert "3/3" in captured.err and "段/秒" in captured.err
 
 
 def test_aliases_name_the_default():

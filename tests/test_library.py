@@ -223,7 +223,7 @@ def test_cli_add_remove_label(index: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["remove", str(tmp_path / "docs" / corpus_file(0).name),
                                  "--index", str(index)])
     assert result.exit_code == 0, result.output
-    assert "已移除 removed" in result.output
+    assert "已移除：" in result.output
     result = runner.invoke(app, ["remove", "nope.txt", "--index", str(index)])
     assert result.exit_code == 2 and "nope.txt" in result.output
     pid = next(iter(by_id(index)))

@@ -121,7 +121,7 @@ def test_binary_named_txt(tmp_path: Path, content: bytes) -> None:
     with pytest.raises(ReadError) as err:
         read_document(path)
     message = str(err.value)
-    assert "不是文本文件" in message and "not a text file" in message.lower()
+    assert "不是文本文件" in message and "not a text file" in err.value.en.lower()
     assert "report.txt" in message
 
 

@@ -78,7 +78,7 @@ def test_fewer_than_k_note_and_outside_marking(fake_searcher, corpus_passages):
     assert 0 < matching < 5
     result = fake_searcher.search("廉洁自律", filters, k=5)
     assert result.matching == matching
-    assert f"{matching}" in result.note and "Only" in result.note
+    assert f"{matching}" in result.note and "只有" in result.note
     assert len(result.hits) == 5
     assert [h.outside_filters for h in result.hits] == [False] * matching + [True] * (5 - matching)
     first_outside = result.hits[matching].passage

@@ -106,7 +106,7 @@ def test_user_files_in_the_index_directory_are_left_alone(tmp_path: Path) -> Non
 def test_second_writer_is_refused_while_the_lock_is_held(tmp_path: Path) -> None:
     write(tmp_path, ["一"])
     with writer_lock(tmp_path):
-        with pytest.raises(IndexLockedError, match="Another duizhao process") as info:
+        with pytest.raises(IndexLockedError, match="索引正被另一个进程写入") as info:
             with writer_lock(tmp_path):
                 pass
         assert str(tmp_path / store.LOCK) in str(info.value)
@@ -147,8 +147,9 @@ def test_an_unwritable_index_location_is_a_message(tmp_path: Path) -> None:
     blocker.write_text("not a folder", "utf-8")
     with pytest.raises(UsageError, match="无法写入索引目录"):
         write(blocker, ["一"])
-    with pytest.raises(UsageError, match="previous index is unchanged"):
+    with pytest.raises(UsageError, match="原有索引未改动") as info:
         write(blocker / "below", ["一"])
+    assert "路径中有一段不是文件夹" in str(info.value)
 
 
 def test_failure_while_writing_keeps_the_live_version(tmp_path: Path,
@@ -162,7 +163,7 @@ def test_failure_while_writing_keeps_the_live_version(tmp_path: Path,
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr("duizhao.store.write.np.save", disk_full)
-    with pytest.raises(UsageError, match="No space left"):
+    with pytest.raises(UsageError, match="磁盘空间不足"):
         write(tmp_path, ["一", "二"])
     monkeypatch.undo()
     assert store.current_version(tmp_path) == live

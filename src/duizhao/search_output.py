@@ -43,15 +43,15 @@ def result_text(result: SearchResult, taxonomy: Taxonomy, color: bool = False) -
     mark = highlighter(result.terms, color)
     lines: list[str] = []
     if result.note:
-        lines += [f"注意 Note: {result.note}", ""]
+        lines += [f"注意：{result.note}", ""]
     if not result.hits:
-        lines.append("没有找到结果。 No results.")
+        lines.append("没有找到结果。")
     for hit in result.hits:
         p = hit.passage
         labels = " · ".join((taxonomy.name("role", p.role.value),
                              taxonomy.name("section", p.section.value),
                              taxonomy.name("dimension", p.dimension.value)))
-        outside = "  ［范围外 outside filters］" if hit.outside_filters else ""
+        outside = "  ［范围外］" if hit.outside_filters else ""
         head = f"{hit.rank}. [{hit.score:.4f}] {labels}{outside}"
         if color:
             import typer
@@ -89,21 +89,19 @@ def read_batch(path: Path) -> list[BatchRequest]:
         try:
             data = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise _bad_line(path, number, f"不是 JSON / not JSON ({exc.msg})") from exc
+            raise _bad_line(path, number, f"不是 JSON（{exc.msg}）") from exc
         if not isinstance(data, dict) or not isinstance(data.get("query"), str) \
                 or not data["query"].strip():
-            raise _bad_line(path, number, "须为含 \"query\" 字符串的对象 / must be an object "
-                            "with a non-empty \"query\" string")
+            raise _bad_line(path, number, "须为含非空 \"query\" 字符串的对象")
         labels = {}
         for key in ("role", "dimension", "section"):
             value = data.get(key)
             if value is not None and not isinstance(value, str):
-                raise _bad_line(path, number, f"\"{key}\" 须为字符串或 null / must be a string "
-                                "or null")
+                raise _bad_line(path, number, f"\"{key}\" 须为字符串或 null")
             labels[key] = value
         k = data.get("k")
         if k is not None and (not isinstance(k, int) or isinstance(k, bool) or k < 1):
-            raise _bad_line(path, number, "\"k\" 须为正整数 / must be a positive integer")
+            raise _bad_line(path, number, "\"k\" 须为正整数")
         mode = data.get("mode")
         if mode is not None and mode not in MODES:
             raise _bad_line(path, number, f"\"mode\" 须为 {' | '.join(MODES)}")

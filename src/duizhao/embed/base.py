@@ -41,7 +41,7 @@ def encode_in_batches(
     dim: int,
     batch_size: int = 64,
     progress: bool = False,
-    label: str = "编码 encoding",
+    label: str = "编码",
 ) -> np.ndarray:
     """Encode ``texts`` batch by batch into one normalised array, with a stderr progress line.
 
@@ -61,7 +61,7 @@ def encode_in_batches(
             width = 24
             filled = int(width * done / n)
             bar = "█" * filled + "·" * (width - filled)
-            sys.stderr.write(f"\r{label} [{bar}] {done}/{n}  {rate:,.0f} 段/s passages/s")
+            sys.stderr.write(f"\r{label} [{bar}] {done}/{n}  {rate:,.0f} 段/秒")
             sys.stderr.flush()
     if show:
         sys.stderr.write("\n")

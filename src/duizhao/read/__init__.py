@@ -95,9 +95,7 @@ def iter_input_files(paths: list[Path]) -> Iterator[Path | FileFailure]:
                     seen.add(key)
                     yield file
             if not found:
-                yield FileFailure(display, (
-                    f"文件夹中没有可读取的文件（.txt .md .docx）：{display}\n"
-                    f"No readable files (.txt .md .docx) in folder {display}"))
+                yield FileFailure(display, f"文件夹中没有可读取的文件（.txt .md .docx）：{display}")
         elif path.is_file():
             suffix = path.suffix.lower()
             if suffix not in SUPPORTED_SUFFIXES:
@@ -108,6 +106,4 @@ def iter_input_files(paths: list[Path]) -> Iterator[Path | FileFailure]:
                 seen.add(key)
                 yield path
         else:
-            yield FileFailure(display, (
-                f"路径不存在：{display}，请检查拼写或当前目录\n"
-                f"Path not found: {display}; check the spelling and the current directory"))
+            yield FileFailure(display, f"路径不存在：{display}，请检查拼写或当前目录")

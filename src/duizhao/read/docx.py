@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from duizhao.errors import ReadError
+from duizhao.errors import ReadError, os_reason
 from duizhao.models import SourceText
 from duizhao.read.numbering import Numbering, W
 from duizhao.read.text import empty_file
@@ -164,18 +164,17 @@ def _open(path: Path, display: str) -> Any:
     try:
         is_zip = zipfile.is_zipfile(path)
     except OSError as exc:
-        raise ReadError(f"无法读取文件 {display}：{exc.strerror or exc}",
+        raise ReadError(f"无法读取文件 {display}：{os_reason(exc)}",
                         f"Cannot read {display}: {exc.strerror or exc}") from None
     if not is_zip:
-        raise _damaged(display, "不是 zip 压缩包，可能是旧版 .doc 改了扩展名 / not a zip package, "
-                       "perhaps an old .doc renamed")
+        raise _damaged(display, "不是 zip 压缩包，可能是旧版 .doc 改了扩展名")
     try:
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
     except (zipfile.BadZipFile, OSError) as exc:
         raise _damaged(display, str(exc)) from None
     if "word/document.xml" not in names:
-        raise _damaged(display, "缺少 word/document.xml / word/document.xml is missing")
+        raise _damaged(display, "缺少 word/document.xml")
     import docx  # lazy: python-docx and lxml are only needed for .docx input
 
     try:

@@ -15,7 +15,7 @@ import unicodedata
 from pathlib import Path
 from typing import BinaryIO
 
-from duizhao.errors import ReadError
+from duizhao.errors import ReadError, os_reason
 from duizhao.models import SourceText
 
 # BOMs checked longest first: the UTF-32-LE BOM starts with the UTF-16-LE one.
@@ -41,7 +41,7 @@ def _io_error(display: str, exc: OSError) -> ReadError:
         return ReadError(f"找不到文件：{display}", f"File not found: {display}")
     if isinstance(exc, IsADirectoryError):
         return ReadError(f"这是文件夹，不是文件：{display}", f"{display} is a folder, not a file")
-    return ReadError(f"无法读取文件 {display}：{exc.strerror or exc}",
+    return ReadError(f"无法读取文件 {display}：{os_reason(exc)}",
                      f"Cannot read {display}: {exc.strerror or exc}")
 
 
@@ -127,8 +127,11 @@ def _misread_as_gb(text: str) -> bool:
         if ch < "\x80":
             continue
         wide += 1
-        if unicodedata.category(ch) in ("Co", "Cn", "Cs"):
+        category = unicodedata.category(ch)
+        if category in ("Co", "Cn", "Cs"):
             return True
+        if category[0] in "PSZ":  # punctuation such as — (U+2014) is outside GB2312's mapping
+            continue
         try:
             ch.encode("gb2312")
         except UnicodeEncodeError:

@@ -91,7 +91,7 @@ def run_terminal(session: ShellSession) -> None:
             answer = session.handle(line)
         except Exception:  # a bug must not throw away the user's basket
             traceback.print_exc()
-            print("内部错误（duizhao 的缺陷，请报告）；会话继续。 Internal error; session goes on.",
+            print("内部错误（duizhao 的缺陷，请报告）；会话继续。",
                   file=sys.stderr)
             continue
         if answer:

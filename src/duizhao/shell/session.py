@@ -157,7 +157,7 @@ class ShellSession:
                 raise self._unknown(name)
             return handler(args)
         except DuizhaoError as error:
-            return f"错误：{error.zh}" + (f"\nError: {error.en}" if error.en else "")
+            return f"错误：{error.zh}"
 
     def search(self, request: Request, offset: int = 0) -> SearchResult:
         """The search call alone, timed: what the benchmark measures."""
@@ -185,7 +185,7 @@ class ShellSession:
 
     def _hit(self, number: int) -> SearchHit:
         if not 1 <= number <= len(self.shown):
-            valid = f"1–{len(self.shown)}" if self.shown else "（还没有结果 no results yet）"
+            valid = f"1–{len(self.shown)}" if self.shown else "（还没有结果）"
             raise UsageError(f"没有第 {number} 条结果。可用编号：{valid}",
                              f"No result {number}. Valid numbers: {valid}")
         return self.shown[number - 1]

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from duizhao.config import TEST_PAUSE_ENV
-from duizhao.errors import DuizhaoError, IndexError_, IndexLockedError, UsageError
+from duizhao.errors import DuizhaoError, IndexError_, IndexLockedError, UsageError, os_reason
 from duizhao.models import Passage
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ def writer_lock(directory: Path) -> Iterator[None]:
 
 def _unwritable(directory: Path, exc: OSError) -> UsageError:
     return UsageError(
-        f"无法写入索引目录 {directory}：{exc.strerror or exc}。原有索引未改动；"
+        f"无法写入索引目录 {directory}：{os_reason(exc)}。原有索引未改动；"
         "请检查路径、权限和磁盘空间，或用 --index 指定其他目录。",
         f"Cannot write the index directory {directory}: {exc.strerror or exc}. The previous "
         "index is unchanged; check the path, permissions and free space, or use --index.")
