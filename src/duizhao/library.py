@@ -281,6 +281,7 @@ def _ingest(paths: Iterable[Path | str], state: _State, role: str | None,
             report.failures.append(item)
         else:
             info, passages = item
+            report.warnings.extend(info.notes)
             state.offer(_record(info, passages), passages, report)
         bar.step()
     bar.close()
