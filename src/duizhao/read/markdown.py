@@ -160,7 +160,7 @@ def strip_inline(line: str) -> str:
 
 
 def _strip_comments(text: str) -> str:
-    """Remove ``<!-- … -->`` comments (an unclosed one runs to the end, as in HTML)."""
+    """Remove ``<!-- … -->`` comments; an unclosed ``<!--`` is kept as text (never drop words)."""
     if "<!--" not in text:
         return text
     out: list[str] = []
@@ -170,9 +170,9 @@ def _strip_comments(text: str) -> str:
         if i < 0:
             break
         j = text.find("-->", i + 4)
-        out.append(text[pos:i])
         if j < 0:
-            return "".join(out)
+            break
+        out.append(text[pos:i])
         pos = j + 3
     out.append(text[pos:])
     return "".join(out)
