@@ -168,7 +168,7 @@ def image_only_pdf(path: Path) -> None:
     source = path.with_name("text_" + path.name)
     write_pdf(source, [wrap("理论学习不够深入，满足于读原文、记笔记。")])
     document = pdfium.PdfDocument(str(source))
-    image = document[0].render(scale=1).to_pil()
+    image = document[0].render(scale=3).to_pil()
     document.close()
     source.unlink()
     pdf = canvas.Canvas(str(path))

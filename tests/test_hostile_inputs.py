@@ -5,8 +5,9 @@ GBK file names written as bytes, a Strict OOXML .docx, a zip bomb, a huge number
 Word-encrypted .docx, UTF-16 with and without BOM, a 1.8 MB one-line file, a pathological
 markdown line, PDFs with and without a text layer, an encrypted PDF …) next to good documents.
 `duizhao build` runs on it once, in a subprocess whose timeout bounds any hang (a FIFO used to
-block forever), with the test encoder double (reading is what is tested here). Each case then
-asserts: a Chinese message naming the file and the fix, exit code 3, the other files indexed.
+block forever), with the test encoder double (reading is what is tested here) and OCR off.
+Each case then asserts: a Chinese message naming the file and the fix, exit code 3, the other
+files indexed. The OCR extra is tested on its own, on a real scanned page.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from hostile_fixtures import (
     zip_bomb_docx,
 )
 
+from duizhao.errors import ReadError
 from duizhao.filenames import display_name, locate
 from duizhao.read import read_document
 from duizhao.read.limits import MAX_LINE_CHARS, MAX_PASSAGE_CHARS
@@ -49,12 +51,14 @@ ESCAPES_DOC = "bad\x1b[31mred.doc"
 
 
 def cli(*args: str | bytes | Path, drop_root: bool = False,
-        cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
-    """The CLI in a subprocess (test encoder); ``drop_root`` makes root obey file permissions."""
+        ocr: bool = True) -> subprocess.CompletedProcess[bytes]:
+    """The CLI in a subprocess (test encoder); ``drop_root`` makes root obey file permissions,
+    ``ocr=False`` sets DUIZHAO_OCR=0 (scanned PDFs are then named as needing OCR)."""
     command: list[str | bytes | Path] = [sys.executable, FAKE_CLI, *args]
     if drop_root and os.geteuid() == 0:
         command = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", *command]
-    return subprocess.run(command, capture_output=True, timeout=TIMEOUT, cwd=cwd)
+    env = {**os.environ, "DUIZHAO_OCR": "1" if ocr else "0"}
+    return subprocess.run(command, capture_output=True, timeout=TIMEOUT, env=env)
 
 
 def one_line_text(size: int) -> str:
@@ -139,6 +143,11 @@ def make_hostile_folder(folder: Path) -> None:
                        "renamed.docx": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(2000),
                        "damaged.pdf": b"%PDF-1.7\n1 0 obj <</Type /Catalog>> garbage"}.items():
         (folder / name).write_bytes(data)
+    with (folder / "huge.txt").open("wb") as out:  # sparse: 129 MB on paper, nothing on disk
+        out.truncate(129 * 2**20)
+    deep = folder.joinpath("deep", *["d"] * 70)
+    deep.mkdir(parents=True)
+    (deep / "bottom.txt").write_text("一、存在问题\n层级太深的文件。\n", "utf-8")
     strict_docx(folder / "strict.docx")
     zip_bomb_docx(folder / "bomb.docx")
     huge_numbering_docx(folder / "numbering.docx")
@@ -163,7 +172,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     make_hostile_folder(folder)
     index = base / "index"
     try:
-        result = cli("build", folder, "--index", index, "-q", drop_root=True)
+        result = cli("build", folder, "--index", index, "-q", drop_root=True, ocr=False)
     finally:
         os.chmod(folder / "locked", 0o755)
     exported = cli("export", "--index", index)
@@ -211,6 +220,7 @@ SKIPPED = {
     "scan.pdf": ["没有文字层", "OCR"],
     "locked.pdf": ["设有打开密码", "不加密的 PDF"],
     "damaged.pdf": ["已损坏", "另存"],
+    "huge.txt": ["文件过大", "上限 128 MB", "拆分"],
 }
 
 
@@ -220,6 +230,12 @@ def test_each_skipped_file_is_named_with_reason_and_fix(run: Run, name: str) -> 
     for phrase in SKIPPED[name]:
         assert phrase in message, message
     assert not any(name in doc for doc in run.docs())
+
+
+def test_too_deep_folders_are_named(run: Run) -> None:
+    message = run.message_for("文件夹层级超过")
+    assert "docs/deep/d/d/" in message and "已跳过" in message
+    assert not any("bottom.txt" in doc for doc in run.docs())
 
 
 def test_unreadable_sub_folder_is_named(run: Run) -> None:
@@ -319,12 +335,38 @@ def test_pdf_chinese_text_layer_round_trips(tmp_path: Path) -> None:
     assert read_document(path).text == "理论学习不够深入"
 
 
-def test_scanned_pages_in_a_text_pdf_are_noted(tmp_path: Path) -> None:
-    path = tmp_path / "mixed.pdf"
-    write_pdf(path, [wrap(PDF_PARAGRAPHS[1]), [], wrap(PDF_PARAGRAPHS[2])])
-    source = read_document(path)
+def test_scanned_pdf_is_read_by_ocr_with_a_note(tmp_path: Path) -> None:
+    image_only_pdf(tmp_path / "scan.pdf")
+    source = read_document(tmp_path / "scan.pdf")
+    assert "理论学习不够深" in source.text and "满足于读原文" in source.text
+    assert any("OCR" in note and "请核对" in note for note in source.notes)
+
+
+def test_without_ocr_a_scan_names_the_extra(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    image_only_pdf(tmp_path / "scan.pdf")
+    monkeypatch.setenv("DUIZHAO_OCR", "0")
+    with pytest.raises(ReadError) as err:
+        read_document(tmp_path / "scan.pdf")
+    assert "没有文字层" in str(err.value) and "duizhao[ocr]" in str(err.value)
+
+
+def test_scanned_pages_in_a_text_pdf_are_noted(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DUIZHAO_OCR", "0")
+    scan = tmp_path / "scan.pdf"
+    image_only_pdf(scan)
+    text = tmp_path / "text.pdf"
+    write_pdf(text, [wrap(PDF_PARAGRAPHS[1]), [], wrap(PDF_PARAGRAPHS[2])])  # page 2 is blank
+    import pypdfium2 as pdfium
+
+    mixed = pdfium.PdfDocument(str(text))
+    mixed.import_pages(pdfium.PdfDocument(str(scan)), index=1)  # a scanned page 2
+    mixed.save(str(tmp_path / "mixed.pdf"))
+    source = read_document(tmp_path / "mixed.pdf")
     assert source.text.split("\n") == PDF_PARAGRAPHS[1:3]
-    assert any("第 2 页" in note and "OCR" in note for note in source.notes)
+    assert len(source.notes) == 1  # the blank page is not called a scan
+    assert "第 2 页" in source.notes[0] and "OCR" in source.notes[0]
 
 
 # ---------------------------------------------------------------- add, explicit paths, index

@@ -2,18 +2,21 @@
 
 pypdfium2 (PDFium, the engine in Chrome) is imported lazily. Each page's text runs and their
 boxes go to pdf_layout.py, which orders them, drops page numbers and running headers/footers,
-and joins the lines of one paragraph. A PDF without a text layer (a scan, photos of pages) is
-named as needing OCR, an encrypted one as needing its password removed, and pages without text
-in an otherwise readable PDF are listed in a note.
+and joins the lines of one paragraph. Pages without a text layer (scans) are read by OCR where
+the ``ocr`` extra is installed (ocr.py), with a note to check the text; otherwise a PDF without
+any text is named as needing OCR, and such pages in an otherwise readable PDF are listed in a
+note. An encrypted PDF is named as needing its password removed.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from duizhao.errors import ReadError
 from duizhao.models import SourceText
+from duizhao.read import ocr
 from duizhao.read.pdf_layout import Line, Run, page_lines, paragraphs, running_lines
 from duizhao.read.text import empty_file
 
@@ -43,9 +46,10 @@ def _encrypted(display: str) -> ReadError:
 
 
 def needs_ocr(display: str) -> ReadError:
+    extra = "" if ocr.available() else "，或安装文字识别扩展：pip install 'duizhao[ocr]'"
     return ReadError(
         f"PDF 中没有文字层（是扫描件或图片），需要先做文字识别（OCR）：{display}。"
-        "请用 WPS/Acrobat 的“PDF 转 Word”或“图片转文字”功能转成 .docx 后再加入",
+        f"请用 WPS/Acrobat 的“PDF 转 Word”或“图片转文字”功能转成 .docx 后再加入{extra}",
         f"The PDF has no text layer (a scan or images) and needs OCR first: {display}. "
         "Convert it to .docx with an OCR tool (WPS, Acrobat) and add that",
     )
@@ -55,13 +59,15 @@ def _open(path: Path, display: str) -> Any:
     import pypdfium2 as pdfium  # lazy: only PDF input needs PDFium
 
     from duizhao.read.text import io_error
-    from duizhao.read.walk import open_regular
+    from duizhao.read.walk import MAX_FILE_BYTES, open_regular, too_large
 
     with open_regular(path, display) as stream:
         try:
-            data = stream.read()
+            data = stream.read(MAX_FILE_BYTES + 1)
         except OSError as exc:
             raise io_error(display, exc) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise too_large(display)
     if b"%PDF" not in data[:1024]:
         raise _pdf_error(display, "不是 PDF 文件")
     try:
@@ -86,22 +92,44 @@ def _page_runs(page: Any) -> list[Run]:
         textpage.close()
 
 
-def _pages_text(document: Any) -> tuple[list[list[Line]], list[int], int]:
-    """(lines of each page with text, 1-based numbers of pages without text, pages read)."""
-    pages: list[list[Line]] = []
-    blank: list[int] = []
-    count = min(len(document), MAX_PAGES)
-    for number in range(count):
+@dataclass
+class _Pages:
+    lines: list[list[Line]] = field(default_factory=list)  # pages with text, in order
+    blank: list[int] = field(default_factory=list)  # 1-based numbers of pages without text
+    scanned: list[int] = field(default_factory=list)  # pages read by OCR
+    read: int = 0
+
+
+def _has_image(page: Any) -> bool:
+    import pypdfium2.raw as pdfium_c
+
+    image = pdfium_c.FPDF_PAGEOBJ_IMAGE
+    return any(obj.type == image for obj in page.get_objects(max_depth=3))
+
+
+def _has_text(lines: list[Line]) -> bool:
+    return sum(len(line.text.strip()) for line in lines) >= _MIN_PAGE_CHARS
+
+
+def _pages_text(document: Any) -> _Pages:
+    out = _Pages(read=min(len(document), MAX_PAGES))
+    use_ocr = ocr.available()
+    for number in range(out.read):
         page = document[number]
         try:
             lines = page_lines(_page_runs(page))
+            pictured = _has_text(lines) or _has_image(page)
+            if not _has_text(lines) and pictured and use_ocr:
+                lines = page_lines(ocr.page_runs(page))
+                if _has_text(lines):
+                    out.scanned.append(number + 1)
         finally:
             page.close()
-        if sum(len(line.text.strip()) for line in lines) < _MIN_PAGE_CHARS:
-            blank.append(number + 1)
-        else:
-            pages.append(lines)
-    return pages, blank, count
+        if _has_text(lines):
+            out.lines.append(lines)
+        elif pictured:  # a page with neither text nor pictures is just blank
+            out.blank.append(number + 1)
+    return out
 
 
 def _page_list(numbers: list[int]) -> str:
@@ -115,23 +143,26 @@ def read_pdf(path: Path, display_path: str | None = None) -> SourceText:
     document = _open(path, display)
     try:
         total = len(document)
-        pages, blank, read = _pages_text(document)
+        pages = _pages_text(document)
     finally:
         document.close()
-    if not pages:
-        if total == 0:
+    if not pages.lines:
+        if not pages.blank:  # no page with text or pictures
             raise empty_file(display)
         raise needs_ocr(display)
-    drop = running_lines(pages)
+    drop = running_lines(pages.lines)
     body = [[line for i, line in enumerate(lines) if i not in gone]
-            for lines, gone in zip(pages, drop, strict=True)]
+            for lines, gone in zip(pages.lines, drop, strict=True)]
     text = "\n".join(paragraphs(body))
     if not text.strip():
         raise empty_file(display)
     notes: list[str] = []
-    if blank:
-        notes.append(f"{display} {_page_list(blank)}没有文字层（可能是扫描页），未读取；"
+    if pages.scanned:
+        notes.append(f"{display} {_page_list(pages.scanned)}是扫描页，已用文字识别（OCR）读取，"
+                     "可能有错字，请核对")
+    if pages.blank:
+        notes.append(f"{display} {_page_list(pages.blank)}没有文字层（可能是扫描页），未读取；"
                      "如需这些内容，请先做文字识别（OCR）")
-    if total > read:
-        notes.append(f"{display} 共 {total} 页，只读取了前 {read} 页；请把它拆成较小的文件")
+    if total > pages.read:
+        notes.append(f"{display} 共 {total} 页，只读取了前 {pages.read} 页；请把它拆成较小的文件")
     return SourceText(path=display, text=text, format="pdf", encoding="pdf", notes=tuple(notes))

@@ -47,8 +47,11 @@ _PAGE_NUMBER = re.compile(
     re.I,
 )
 _DIGITS = re.compile(r"\d+")
+# Lines that open a heading or a point ("二、" "（三）" "1." "（2）" "三是" "第四，"): never the
+# continuation of the line before, even when that one reaches the margin.
 _HEADING_START = re.compile(r"^\s*(?:[（(]?[一二三四五六七八九十]{1,3}[）)、．.]|[（(]\d{1,2}[）)]"
-                            r"|\d{1,2}[、．.](?!\d)|第[一二三四五六七八九十]{1,3}[章节条部分])")
+                            r"|\d{1,2}[、．.](?!\d)|第[一二三四五六七八九十]{1,3}[章节条部分，,、]"
+                            r"|[一二三四五六七八九十]{1,2}是)")
 _FURNITURE_LINES = 2  # lines at each end of a page that may be headers or footers
 
 

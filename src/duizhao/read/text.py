@@ -104,12 +104,18 @@ def _decode(stream: BinaryIO, display: str) -> tuple[str, str]:
 def _decode_chunks(stream: BinaryIO, codec: str, display: str, check_nul: bool) -> str:
     """Decode in chunks, turning CRLF/CR into LF as we go: the only whole-size copies are the
     decoded pieces and their join (decoding 50 MB in one call peaks at ~3× the bytes)."""
+    from duizhao.read.walk import MAX_FILE_BYTES, too_large
+
     decoder = codecs.getincrementaldecoder(codec)("strict")
     pieces: list[str] = []
     carry_cr = False
+    total = 0
     while True:
         chunk = stream.read(_CHUNK)
         final = not chunk
+        total += len(chunk)
+        if total > MAX_FILE_BYTES:  # a file that grows while read (/proc, a log being written)
+            raise too_large(display)
         if check_nul and b"\x00" in chunk:
             raise _not_text(display)
         piece = decoder.decode(chunk, final=final)

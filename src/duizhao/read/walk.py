@@ -25,6 +25,7 @@ SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
 SUPPORTED_TEXT = " ".join(SUPPORTED_SUFFIXES)
 # Larger inputs are not 对照检查材料; reading one would take minutes and gigabytes.
 MAX_FILE_BYTES = 128 * 1024 * 1024
+MAX_DEPTH = 64  # folder nesting; deeper trees are almost always a link farm or a mistake
 
 _SAVE_AS_DOCX = ("在 Word/WPS 中打开，另存为 .docx", "open it in Word/WPS and save as .docx")
 _IMAGE = ("图片中的文字需先识别：用 WPS/微信等的“提取文字”（OCR）功能转成文字，"
@@ -132,10 +133,14 @@ class _Walk:
         self.files.add(key)
         return True
 
-    def folder(self, folder: Path, st: os.stat_result, display: str
+    def folder(self, folder: Path, st: os.stat_result, display: str, depth: int = 0
                ) -> Iterator[Path | FileFailure]:
         """Files under ``folder``, recursively, in a stable sorted order; skips named."""
         key = (st.st_dev, st.st_ino)
+        if depth > MAX_DEPTH:
+            yield FileFailure(display, f"文件夹层级超过 {MAX_DEPTH} 层：{display}，已跳过"
+                              "（请直接加入更深处的文件夹）")
+            return
         if key in self.folders:
             yield FileFailure(display, f"符号链接循环（文件夹已读过）：{display}，已跳过")
             return
@@ -168,7 +173,7 @@ class _Walk:
             elif self._first(est):
                 yield path
         for path, est, shown in folders:
-            yield from self.folder(path, est, shown)
+            yield from self.folder(path, est, shown, depth + 1)
 
 
 def iter_input_files(paths: list[Path]) -> Iterator[Path | FileFailure]:
@@ -195,17 +200,22 @@ def open_regular(path: Path, display: str) -> BinaryIO:
             raise ReadError(_not_regular(display, st.st_mode).reason,
                             f"Not a regular file: {display}")
         if st.st_size > MAX_FILE_BYTES:
-            raise ReadError(
-                f"文件过大（{st.st_size / 2**20:.0f} MB，上限 {MAX_FILE_BYTES // 2**20} MB）："
-                f"{display}。请拆分成几个较小的文件后再加入",
-                f"File too large ({st.st_size} bytes, limit {MAX_FILE_BYTES}): {display}; "
-                "split it into smaller files")
+            raise too_large(display, st.st_size)
         if hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)
         raise
+
+
+def too_large(display: str, size: int | None = None) -> ReadError:
+    """A file over MAX_FILE_BYTES (``size`` None: it kept growing while read, as /proc files)."""
+    shown = f"{size / 2**20:.0f} MB，" if size else ""
+    return ReadError(
+        f"文件过大（{shown}上限 {MAX_FILE_BYTES // 2**20} MB）：{display}。"
+        "请拆分成几个较小的文件后再加入",
+        f"File too large (limit {MAX_FILE_BYTES} bytes): {display}; split it into smaller files")
 
 
 def _open_error(display: str, exc: OSError, path: Path) -> ReadError:
