@@ -265,6 +265,14 @@ def test_gbk_names_are_shown_decoded_and_find_their_file(run: Run) -> None:
         assert display_name(found) == doc
 
 
+def test_remove_missing_keeps_documents_with_odd_names(run: Run, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    shutil.copytree(run.index, index)
+    result = cli("remove", "--missing", "--index", index)
+    assert result.returncode == 0, result.stderr.decode()
+    assert "移除 0 个文档" in result.stderr.decode("utf-8")
+
+
 def test_utf16_files_read_like_utf8(run: Run) -> None:
     for name in ("utf16bom.txt", "utf16le.txt", "utf16be.txt"):
         assert any("政治敏锐性不强" in t for t in run.texts(name)), name
