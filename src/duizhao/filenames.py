@@ -5,7 +5,7 @@ lone surrogates: they cannot be printed, written to UTF-8 JSON or put in a .docx
 hold terminal control sequences (``\\x1b[2J``) that must never reach a terminal raw. So a
 document is named everywhere by ``display_name(path)``: each path component decoded as UTF-8,
 else as GB18030 (what Windows wrote), else with ``\\xNN`` for each undecodable byte; control and
-bidirectional-formatting characters escaped as ``\\xNN``/``\\uNNNN``. The name is plain,
+formatting characters escaped as ``\\xNN``/``\\uNNNN``. The name is plain,
 printable Unicode, safe in any message, listing or JSON. ``locate`` turns such a name back into
 the path on disk (the literal path first, then the escapes and GB18030 undone component by
 component), so a stored document name still finds its file.
@@ -15,27 +15,39 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from pathlib import Path
 
-# C0 controls, DEL, C1 controls; zero-width and bidirectional formatting characters, which can
-# make a name display as something else (U+202E turns "exe.txt" around).
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
-_ESCAPE = re.compile(r"\\x([0-9a-f]{2})|\\u([0-9a-f]{4})")
+# Control characters (C0, DEL, C1: terminal escape sequences start with them), format characters
+# (zero-width, bidirectional overrides: U+202E shows "exe.txt" reversed), line and paragraph
+# separators, lone surrogates. Everything else, spaces included, prints as itself.
+_UNSAFE = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+_ESCAPE = re.compile(r"\\x([0-9a-f]{2})|\\u([0-9a-f]{4})|\\U([0-9a-f]{8})")
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    if code < 0x80:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def _unsafe(ch: str) -> bool:
+    return unicodedata.category(ch) in _UNSAFE
 
 
 def escape_controls(text: str) -> str:
     """``text`` with every control or formatting character written as a visible escape."""
-    return _UNSAFE.sub(_escape_char, text)
+    if text.isprintable():
+        return text
+    return "".join(_escape(ch) if _unsafe(ch) else ch for ch in text)
 
 
 def escape_message(text: str) -> str:
     """Like escape_controls, but keeps the line breaks and tabs a message is laid out with."""
-    return _UNSAFE.sub(lambda m: m.group(0) if m.group(0) in "\n\t" else _escape_char(m), text)
-
-
-def _escape_char(match: re.Match[str]) -> str:
-    code = ord(match.group(0))
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    if text.isprintable():
+        return text
+    return "".join(_escape(ch) if ch not in "\n\t" and _unsafe(ch) else ch for ch in text)
 
 
 def _decode_component(raw: bytes) -> str:
@@ -52,7 +64,7 @@ def _decode_component(raw: bytes) -> str:
 def display_name(path: Path | str) -> str:
     """The name to show and store for ``path``: printable, valid Unicode, reversible."""
     text = os.fspath(path)
-    if not any("\udc80" <= ch <= "\udcff" for ch in text) and not _UNSAFE.search(text):
+    if text.isprintable() or not any("\udc80" <= ch <= "\udcff" or _unsafe(ch) for ch in text):
         return text
     raw = os.fsencode(text)
     parts = [_decode_component(part) for part in raw.split(b"/")]
@@ -68,10 +80,10 @@ def _component_candidates(part: str) -> list[bytes]:
         try:
             for m in _ESCAPE.finditer(part):
                 pieces.append(part[pos:m.start()].encode(codec))
-                if m.group(1):
+                if m.group(1):  # a character below 0x80, or an undecodable byte
                     pieces.append(bytes([int(m.group(1), 16)]))
                 else:
-                    pieces.append(chr(int(m.group(2), 16)).encode("utf-8"))
+                    pieces.append(chr(int(m.group(2) or m.group(3), 16)).encode(codec))
                 pos = m.end()
             pieces.append(part[pos:].encode(codec))
         except UnicodeEncodeError:
