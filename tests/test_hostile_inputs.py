@@ -127,6 +127,8 @@ def make_hostile_folder(folder: Path) -> None:
         out.write("一、存在问题\n理论学习不够系统，学用结合不够紧密。\n".encode())
     (folder / ESCAPES).write_text("一、存在问题\n调查研究不够深入，解决问题不够及时。\n", "utf-8")
     (folder / ESCAPES_DOC).write_bytes(b"\xd0\xcf\x11\xe0")
+    (folder / "colours.txt").write_text(  # terminal output pasted into a file
+        "一、存在问题\n\x1b[31m理论学习\x1b[0m不够深入，\x1b]0;pwned\x07学用脱节。\x0c\n", "utf-8")
     os.mkfifo(folder / "fifo.txt")
     os.symlink("/dev/zero", folder / "zero.txt")
     os.symlink("loop2.txt", folder / "loop1.txt")
@@ -197,7 +199,8 @@ def test_no_terminal_control_sequence_reaches_the_terminal(run: Run) -> None:
     assert "bad\\x1b[31mred.doc" in run.stderr
     assert "evil\\x1b[2J\\x1b]0;pwned\\x07.txt" in run.docs() or any(
         "evil\\x1b[2J" in d for d in run.docs())
-    assert not any(ch in json.dumps(run.passages, ensure_ascii=False) for ch in "\x1b\x07")
+    assert not any(ch in json.dumps(run.passages, ensure_ascii=False) for ch in "\x1b\x07\x0c")
+    assert any("理论学习不够深入，学用脱节。" in t for t in run.texts("colours.txt"))
 
 
 # ---------------------------------------------------------------- skipped, each named
@@ -245,7 +248,7 @@ def test_unreadable_sub_folder_is_named(run: Run) -> None:
 
 # ---------------------------------------------------------------- read, and indexed
 
-READ = ["good.txt", "张三对照检查.txt", "材料/李四.md", "caf\\xe9\\xff.txt", "strict.docx",
+READ = ["good.txt", "colours.txt", "张三对照检查.txt", "材料/李四.md", "caf\\xe9\\xff.txt", "strict.docx",
         "numbering.docx", "utf16bom.txt", "utf16le.txt", "utf16be.txt", "oneline.txt",
         "pathological.md", "report.pdf"]
 

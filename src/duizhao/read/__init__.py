@@ -2,11 +2,15 @@
 
 ``read_document`` picks the reader by suffix; ``iter_input_files`` (walk.py) turns the paths a
 user gave into the files to read, naming what it skips instead of stopping at it. Every reader
-opens its file with ``walk.open_regular`` and the text it returns passes ``limits.cap_lines``.
+opens its file with ``walk.open_regular``; the text it returns loses its control characters
+(terminal colour codes pasted into a .txt would reach the terminal from search results) and
+passes ``limits.cap_lines``.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from pathlib import Path
 
 from duizhao.errors import ReadError
@@ -20,6 +24,19 @@ from duizhao.read.walk import (
     open_regular,
     unsupported_format,
 )
+
+# ANSI escape sequences (CSI "ESC [ … m", OSC "ESC ] … BEL"), then any other C0/C1 control
+# but the line break and the tab.
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]{0,512}(?:\x07|\x1b\\)?")
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def without_controls(source: SourceText) -> SourceText:
+    """``source`` with escape sequences and control characters removed (lines stay as they are)."""
+    text = source.text
+    if text.isprintable() or not _CONTROLS.search(text):
+        return source
+    return replace(source, text=_CONTROLS.sub("", _ANSI.sub("", text)))
 
 
 def read_document(path: Path, display_path: str | None = None) -> SourceText:
@@ -41,7 +58,7 @@ def read_document(path: Path, display_path: str | None = None) -> SourceText:
         from duizhao.read.docx import read_docx as reader
     else:
         from duizhao.read.pdf import read_pdf as reader
-    return cap_lines(reader(path, display))
+    return cap_lines(without_controls(reader(path, display)))
 
 
 __all__ = ["MAX_FILE_BYTES", "SUPPORTED_SUFFIXES", "iter_input_files", "open_regular",
