@@ -346,6 +346,25 @@ def test_pdf_chinese_text_layer_round_trips(tmp_path: Path) -> None:
     assert read_document(path).text == "理论学习不够深入"
 
 
+def test_a_pdf_of_thousands_of_pages_is_read_up_to_the_cap(tmp_path: Path) -> None:
+    from duizhao.read.pdf import MAX_PAGES
+
+    path = tmp_path / "book.pdf"
+    write_pdf(path, [[(72.0, f"第{n}条要求。")] for n in range(MAX_PAGES + 50)])
+    source = read_document(path)
+    assert source.text.startswith("第0条要求。\n第1条要求。")
+    assert f"第{MAX_PAGES - 1}条要求。" in source.text and f"第{MAX_PAGES}条要求。" not in source.text
+    assert any(f"只读取了前 {MAX_PAGES} 页" in note for note in source.notes)
+
+
+def test_an_empty_pdf_is_named_empty(tmp_path: Path) -> None:
+    path = tmp_path / "blank.pdf"
+    write_pdf(path, [[], []])
+    with pytest.raises(ReadError) as err:
+        read_document(path)
+    assert "文件为空" in str(err.value) and "blank.pdf" in str(err.value)
+
+
 def test_scanned_pdf_is_read_by_ocr_with_a_note(tmp_path: Path) -> None:
     image_only_pdf(tmp_path / "scan.pdf")
     source = read_document(tmp_path / "scan.pdf")

@@ -62,4 +62,4 @@ def read_document(path: Path, display_path: str | None = None) -> SourceText:
 
 
 __all__ = ["MAX_FILE_BYTES", "SUPPORTED_SUFFIXES", "iter_input_files", "open_regular",
-           "read_document", "unsupported_format"]
+           "read_document", "unsupported_format", "without_controls"]

@@ -20,8 +20,11 @@ from duizhao.read import ocr
 from duizhao.read.pdf_layout import Line, Run, page_lines, paragraphs, running_lines
 from duizhao.read.text import empty_file
 
+# Bounds, so a small file claiming a million pages (or runs) costs bounded time and memory.
 MAX_PAGES = 2000
-MAX_RUNS_PER_PAGE = 20_000
+MAX_RUNS_PER_PAGE = 5000
+MAX_CHARS = 10_000_000  # text kept from one PDF (a 2,000-page book is ~3 M)
+MAX_OCR_PAGES = 100  # OCR takes seconds a page
 # A page with fewer characters than this is treated as having no text layer.
 _MIN_PAGE_CHARS = 5
 _ERR_PASSWORD = 4
@@ -98,6 +101,7 @@ class _Pages:
     blank: list[int] = field(default_factory=list)  # 1-based numbers of pages without text
     scanned: list[int] = field(default_factory=list)  # pages read by OCR
     read: int = 0
+    unread_scans: int = 0  # scanned pages past MAX_OCR_PAGES
 
 
 def _has_image(page: Any) -> bool:
@@ -112,14 +116,19 @@ def _has_text(lines: list[Line]) -> bool:
 
 
 def _pages_text(document: Any) -> _Pages:
-    out = _Pages(read=min(len(document), MAX_PAGES))
+    out = _Pages()
     use_ocr = ocr.available()
-    for number in range(out.read):
+    chars = 0
+    for number in range(min(len(document), MAX_PAGES)):
+        if chars > MAX_CHARS:
+            break
+        out.read = number + 1
         page = document[number]
         try:
             lines = page_lines(_page_runs(page))
             pictured = _has_text(lines) or _has_image(page)
-            if not _has_text(lines) and pictured and use_ocr:
+            over_cap = len(out.scanned) >= MAX_OCR_PAGES
+            if not _has_text(lines) and pictured and use_ocr and not over_cap:
                 lines = page_lines(ocr.page_runs(page))
                 if _has_text(lines):
                     out.scanned.append(number + 1)
@@ -127,6 +136,9 @@ def _pages_text(document: Any) -> _Pages:
             page.close()
         if _has_text(lines):
             out.lines.append(lines)
+            chars += sum(len(line.text) for line in lines)
+        elif pictured and use_ocr and over_cap:
+            out.unread_scans += 1
         elif pictured:  # a page with neither text nor pictures is just blank
             out.blank.append(number + 1)
     return out
@@ -147,7 +159,7 @@ def read_pdf(path: Path, display_path: str | None = None) -> SourceText:
     finally:
         document.close()
     if not pages.lines:
-        if not pages.blank:  # no page with text or pictures
+        if not pages.blank and not pages.unread_scans:  # no page with text or pictures
             raise empty_file(display)
         raise needs_ocr(display)
     drop = running_lines(pages.lines)
@@ -160,6 +172,9 @@ def read_pdf(path: Path, display_path: str | None = None) -> SourceText:
     if pages.scanned:
         notes.append(f"{display} {_page_list(pages.scanned)}是扫描页，已用文字识别（OCR）读取，"
                      "可能有错字，请核对")
+    if pages.unread_scans:
+        notes.append(f"{display} 另有 {pages.unread_scans} 页扫描页超过文字识别的上限 "
+                     f"{MAX_OCR_PAGES} 页，未读取；请把它拆成较小的文件")
     if pages.blank:
         notes.append(f"{display} {_page_list(pages.blank)}没有文字层（可能是扫描页），未读取；"
                      "如需这些内容，请先做文字识别（OCR）")

@@ -114,6 +114,8 @@ def running_lines(pages: Sequence[Sequence[Line]]) -> list[set[int]]:
                 if depth >= _FURNITURE_LINES or i in gone or not furniture(lines[i]):
                     break
                 gone.add(i)
+        if len(gone) == len(lines):  # a page of nothing but "headers" is body after all
+            gone = {i for i in gone if is_page_number(lines[i].text)}
         drop.append(gone)
     return drop
 
@@ -127,10 +129,13 @@ def _margins(pages: Sequence[Sequence[Line]]) -> tuple[float, float]:
     return float(lefts.most_common(1)[0][0]), rights[int(0.9 * (len(rights) - 1))]
 
 
+_MIN_WRAP_EMS = 15  # a body narrower than this (lists, short lines) is never rejoined
+
+
 def _joins(prev: Line, line: Line, left: float, right: float) -> bool:
     em = max(prev.height, 1.0)
-    return (prev.right >= right - 1.5 * em and line.left <= left + 0.6 * em
-            and not _HEADING_START.match(line.text))
+    return (right - left >= _MIN_WRAP_EMS * em and prev.right >= right - 1.5 * em
+            and line.left <= left + 0.6 * em and not _HEADING_START.match(line.text))
 
 
 def _glue(a: str, b: str) -> str:
