@@ -89,3 +89,15 @@ def test_unsupported_formats_say_how_to_convert(tmp_path: Path, name: str) -> No
 
 def test_supported_suffixes_are_the_interface() -> None:
     assert SUPPORTED_SUFFIXES == (".txt", ".md", ".docx", ".pdf")
+
+
+def test_a_folder_named_twice_or_linked_is_read_once_quietly(tmp_path: Path) -> None:
+    _tree(tmp_path)
+    (tmp_path / "link_to_b").symlink_to(tmp_path / "b")
+    (tmp_path / "b" / "loop").symlink_to(tmp_path)  # a real loop: named
+    found = list(iter_input_files([tmp_path, tmp_path / "b", tmp_path]))
+    assert _files(found) == [tmp_path / "a.txt", tmp_path / "c.MD", tmp_path / "b" / "d.docx",
+                             tmp_path / "b" / "e.pdf"]
+    skipped = {Path(f.path).name: f.reason for f in found if isinstance(f, FileFailure)}
+    assert set(skipped) == {"f.wps", "loop"}
+    assert "符号链接循环" in skipped["loop"]

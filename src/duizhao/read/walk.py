@@ -98,6 +98,7 @@ class _Walk:
     def __init__(self) -> None:
         self.files: set[tuple[int, int]] = set()
         self.folders: set[tuple[int, int]] = set()
+        self.open: set[tuple[int, int]] = set()  # folders being walked: the current chain
 
     def path(self, path: Path) -> Iterator[Path | FileFailure]:
         display = display_name(path)
@@ -110,6 +111,8 @@ class _Walk:
             yield FileFailure(display, f"文件名无效：{display}")
             return
         if stat.S_ISDIR(st.st_mode):
+            if (st.st_dev, st.st_ino) in self.folders:
+                return  # named twice, or inside a folder already read: nothing new
             found = False
             for item in self.folder(path, st, display):
                 found = True
@@ -141,8 +144,11 @@ class _Walk:
             yield FileFailure(display, f"文件夹层级超过 {MAX_DEPTH} 层：{display}，已跳过"
                               "（请直接加入更深处的文件夹）")
             return
-        if key in self.folders:
-            yield FileFailure(display, f"符号链接循环（文件夹已读过）：{display}，已跳过")
+        if key in self.open:
+            yield FileFailure(display, f"符号链接循环（指向它所在的文件夹）：{display}，已跳过"
+                              "（请删除或修正该链接）")
+            return
+        if key in self.folders:  # a link to a folder read elsewhere: its files are in already
             return
         self.folders.add(key)
         try:
@@ -152,6 +158,14 @@ class _Walk:
             yield FileFailure(display, f"无法读取文件夹 {display}：{os_reason(exc)}，已跳过"
                               "（请检查文件夹权限）")
             return
+        self.open.add(key)
+        try:
+            yield from self._entries(folder, entries, depth)
+        finally:
+            self.open.discard(key)
+
+    def _entries(self, folder: Path, entries: list[os.DirEntry[str]], depth: int
+                 ) -> Iterator[Path | FileFailure]:
         folders: list[tuple[Path, os.stat_result, str]] = []
         for entry in entries:  # files first, then sub-folders (as os.walk does)
             if _quiet(entry.name):
