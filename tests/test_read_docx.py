@@ -103,7 +103,7 @@ def test_corrupt_docx_not_a_zip(tmp_path: Path) -> None:
     with pytest.raises(ReadError) as err:
         read_document(path)
     message = str(err.value)
-    assert "损坏" in message and "另存为 .docx" in message and "broken.docx" in message
+    assert "旧版" in message and "另存为 .docx" in message and "broken.docx" in message
     assert "save it" in err.value.en.lower()
 
 

@@ -39,8 +39,13 @@ IndexOption = Annotated[
 
 
 def say(message: str) -> None:
-    """A message for the person at the terminal: always stderr, never mixed into data."""
-    typer.echo(message, err=True)
+    """A message for the person at the terminal: always stderr, never mixed into data.
+
+    Control characters (from a file name, say) are shown escaped, never sent to the terminal.
+    """
+    from duizhao.filenames import escape_message
+
+    typer.echo(escape_message(message), err=True)
 
 
 @contextmanager
@@ -340,6 +345,7 @@ def search_command(
     from duizhao.search_output import dumps, read_batch, result_json, result_text
 
     with user_errors():
+        query = _query_text(query)
         if batch is None and not (query and query.strip()):
             raise UsageError("请给出检索内容，或用 --batch FILE 批量检索。",
                              "Give a QUERY, or --batch FILE for many searches.")
@@ -359,6 +365,24 @@ def search_command(
             sys.stdout.write(dumps(result_json(result)) + "\n")
         else:
             typer.echo(result_text(result, searcher.taxonomy, color=sys.stdout.isatty()))
+
+
+def _query_text(query: str | None) -> str | None:
+    """The query as text: bytes from a GBK terminal are read as GBK, others refused."""
+    from duizhao.filenames import decode_argument, escape_controls
+
+    if query is None:
+        return None
+    text = decode_argument(query)
+    if text is None:
+        shown = escape_controls(query.encode("utf-8", "surrogateescape").decode("utf-8",
+                                                                                "replace"))
+        raise UsageError(
+            f"检索内容不是有效的文字编码：{shown}。请把终端的字符编码设为 UTF-8 后重新输入",
+            "The query is not valid UTF-8 (nor GBK); set the terminal's encoding to UTF-8.")
+    if text != query:
+        say(f"注意：检索内容不是 UTF-8 编码，已按 GBK 读作“{text}”。")
+    return text
 
 
 def main() -> None:

@@ -1,8 +1,11 @@
 """Files → labelled passages: read, segment and label many files, collecting failures.
 
-One unreadable file never stops the rest: it becomes a ``FileFailure`` with the reason, and
-the caller (``library.build``/``add``) decides the exit code. Documents stream one at a time,
-so a folder of 10,000 files needs memory for one file plus the passages kept.
+One unreadable file never stops the rest: whatever goes wrong with it (a reader's ReadError, an
+OS error, a bug, running out of memory) becomes a ``FileFailure`` with the reason, and the caller
+(``library.build``/``add``) decides the exit code. Documents stream one at a time, so a folder
+of 10,000 files needs memory for one file plus the passages kept. Files are named by
+``filenames.display_name`` (GBK names decoded, control characters escaped), and passages are
+kept under ``limits.MAX_PASSAGE_CHARS`` so the encoder's work per passage is bounded.
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from duizhao.errors import DuizhaoError
+from duizhao.filenames import display_name, escape_controls
 from duizhao.label import label_document
 from duizhao.models import FileFailure, Label, Passage
 from duizhao.read import iter_input_files, read_document
+from duizhao.read.limits import MAX_PASSAGE_CHARS, split_long
 from duizhao.segment import segment
 from duizhao.taxonomy import Taxonomy
 
@@ -31,6 +36,7 @@ class DocumentInfo:
     encoding: str
     passages: int
     structured: bool
+    notes: tuple[str, ...] = ()  # what reading changed (long lines broken, pages dropped …)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -59,8 +65,13 @@ def ingest_file(
     display_path: str | None = None,
 ) -> tuple[DocumentInfo, list[Passage]]:
     """Read, segment and label one file. ``role`` (a taxonomy key) overrides the role cues."""
-    source = read_document(path, display_path)
+    source = read_document(path, display_path or display_name(path))
     title, segments = segment(source, taxonomy)
+    segments, split = split_long(segments)
+    notes = source.notes
+    if split:
+        notes += (f"{source.path} 有 {split} 段超过 {MAX_PASSAGE_CHARS} 字，"
+                  "已按句子拆成较短的段落",)
     passages = label_document(source, title, segments, taxonomy, role)
     role_label = passages[0].role if passages else Label(role or "community_member", "default")
     info = DocumentInfo(
@@ -72,6 +83,7 @@ def ingest_file(
         encoding=source.encoding,
         passages=len(passages),
         structured=any(seg.structured for seg in segments),
+        notes=notes,
     )
     return info, passages
 
@@ -86,12 +98,17 @@ def iter_ingest(
         if isinstance(item, FileFailure):
             yield item
             continue
+        display = display_name(item)
         try:
-            ingested = ingest_file(item, taxonomy, role)
+            ingested = ingest_file(item, taxonomy, role, display)
         except DuizhaoError as error:
-            yield FileFailure(str(item), error.zh)
-        except (OSError, UnicodeError, ValueError) as error:  # a reader bug must not stop the rest
-            yield FileFailure(str(item), f"{type(error).__name__}: {error}")
+            yield FileFailure(display, error.zh)
+        except MemoryError:
+            yield FileFailure(display, f"内存不足，无法读取：{display}。请把它拆成几个较小的文件")
+        except Exception as error:  # a reader bug must not stop the other files
+            detail = escape_controls(f"{type(error).__name__}: {error}")[:300]
+            yield FileFailure(display, f"读取时出错：{display}（{detail}）。"
+                              "请在 Word/WPS 中另存为 .docx 或 .txt 后重试")
         else:
             yield ingested
 

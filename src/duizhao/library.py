@@ -34,6 +34,7 @@ from duizhao.errors import (
     ReadError,
     UsageError,
 )
+from duizhao.filenames import locate
 from duizhao.models import FileFailure, Passage
 from duizhao.progress import Progress
 from duizhao.store import (
@@ -281,6 +282,7 @@ def _ingest(paths: Iterable[Path | str], state: _State, role: str | None,
             report.failures.append(item)
         else:
             info, passages = item
+            report.warnings.extend(info.notes)
             state.offer(_record(info, passages), passages, report)
         bar.step()
     bar.close()
@@ -344,7 +346,8 @@ def remove(docs: Iterable[str], index_dir: Path, missing: bool = False) -> Remov
         old = open_index(index_dir, search=False)
         state = _State(old.taxonomy, old.corrections)
         state.load(old)
-        wanted = [d for d in old.documents if missing and not Path(d.doc).exists()]
+        # locate: a stored name may stand for GBK bytes or escaped characters (filenames.py)
+        wanted = [d for d in old.documents if missing and locate(d.doc) is None]
         for doc in docs:
             match = find_document(doc, old.documents)
             if match is None:

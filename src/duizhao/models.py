@@ -23,9 +23,10 @@ class SourceText:
 
     path: str
     text: str
-    format: str  # "txt" | "md" | "docx"
+    format: str  # "txt" | "md" | "docx" | "pdf"
     encoding: str = "utf-8"
     heading_levels: dict[int, int] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # what the reader changed or left out, for the user to know
 
     @property
     def content_hash(self) -> str:

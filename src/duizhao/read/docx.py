@@ -1,20 +1,20 @@
 """Word .docx: paragraphs and table cells in body order, heading styles, automatic numbering.
 
-python-docx opens the package (imported lazily: only runs that read .docx pay for it); the
-body is walked as XML so that tables, content controls and tracked insertions come out in the
-order a reader sees them, and deleted text, field codes and duplicate text-box fallbacks don't.
-Automatic numbers are written out (see numbering.py) so a .docx reads the same as its .txt.
+docx_package.py takes the XML parts out of the zip (with size caps, Strict OOXML mapped, and
+encrypted or renamed files named); the body is walked as XML so that tables, content controls
+and tracked insertions come out in the order a reader sees them, and deleted text, field codes
+and duplicate text-box fallbacks don't. Automatic numbers are written out (see numbering.py) so
+a .docx reads the same as its .txt.
 """
 
 from __future__ import annotations
 
 import re
-import zipfile
 from pathlib import Path
 from typing import Any
 
-from duizhao.errors import ReadError, os_reason
 from duizhao.models import SourceText
+from duizhao.read.docx_package import open_docx
 from duizhao.read.numbering import Numbering, W
 from duizhao.read.text import empty_file
 
@@ -27,15 +27,6 @@ _SKIP = frozenset(W + t for t in (
 )) | {MC + "Fallback"}
 _HEADING_NAME = re.compile(r"^(?:heading|标题)\s*([1-9])$", re.I)
 _TITLE_NAMES = frozenset({"title", "标题"})
-
-
-def _damaged(display: str, detail: str) -> ReadError:
-    return ReadError(
-        f"Word 文件已损坏或不是真正的 .docx：{display}（{detail}）。"
-        "请在 Word/WPS 中打开后重新另存为 .docx 再试",
-        f"Damaged or not a real .docx: {display} ({detail}). Open it in Word/WPS and save it "
-        "again as .docx, then retry",
-    )
 
 
 def _on(el: Any) -> bool:
@@ -93,8 +84,9 @@ class _Styles:
                 continue
             if num_id is None:
                 num_id = _child_val(num_pr, "numId")
-            if ilvl is None and _child_val(num_pr, "ilvl") is not None:
-                ilvl = int(_child_val(num_pr, "ilvl") or 0)
+            ilvl_val = _child_val(num_pr, "ilvl")
+            if ilvl is None and ilvl_val is not None:
+                ilvl = int(ilvl_val) if ilvl_val.isdecimal() and len(ilvl_val) < 4 else 0
             if num_id is not None:
                 break
         return num_id, ilvl
@@ -113,7 +105,7 @@ def _outline(ppr: Any) -> int | None:
     if ppr is None:
         return None
     val = _child_val(ppr, "outlineLvl")
-    if val is None or not val.isdigit() or int(val) >= 9:  # 9 = body text
+    if val is None or not val.isdecimal() or len(val) > 3 or int(val) >= 9:  # 9 = body text
         return None
     return int(val) + 1
 
@@ -160,42 +152,16 @@ def _blocks(parent: Any) -> Any:
             yield from _blocks(child)
 
 
-def _open(path: Path, display: str) -> Any:
-    try:
-        is_zip = zipfile.is_zipfile(path)
-    except OSError as exc:
-        raise ReadError(f"无法读取文件 {display}：{os_reason(exc)}",
-                        f"Cannot read {display}: {exc.strerror or exc}") from None
-    if not is_zip:
-        raise _damaged(display, "不是 zip 压缩包，可能是旧版 .doc 改了扩展名")
-    try:
-        with zipfile.ZipFile(path) as zf:
-            names = set(zf.namelist())
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise _damaged(display, str(exc)) from None
-    if "word/document.xml" not in names:
-        raise _damaged(display, "缺少 word/document.xml")
-    import docx  # lazy: python-docx and lxml are only needed for .docx input
-
-    try:
-        return docx.Document(str(path))
-    except Exception as exc:  # python-docx raises many types for broken packages
-        raise _damaged(display, f"{type(exc).__name__}: {exc}") from None
-
-
 def read_docx(path: Path, display_path: str | None = None) -> SourceText:
     """A .docx as SourceText: one line per paragraph (table cells included), numbers written out."""
     display = display_path or str(path)
-    document = _open(path, display)
-    try:
-        styles = _Styles(document.styles.element)
-    except Exception:  # a package without styles.xml is legal
-        styles = _Styles(None)
-    numbering = Numbering(_numbering_root(document), lambda sid: styles.numbering(sid)[0])
+    package = open_docx(path, display)
+    styles = _Styles(package.styles)
+    numbering = Numbering(package.numbering, lambda sid: styles.numbering(sid)[0])
     lines: list[str] = []
     levels: dict[int, int] = {}
     line_no = 0
-    for p in _blocks(document.element.body):
+    for p in _blocks(package.document.find(W + "body")):
         ppr = p.find(W + "pPr")
         sid = _child_val(ppr, "pStyle") if ppr is not None else None
         sid = sid or styles.default
@@ -218,22 +184,13 @@ def read_docx(path: Path, display_path: str | None = None) -> SourceText:
                       heading_levels=levels)
 
 
-def _numbering_root(document: Any) -> Any | None:
-    from docx.opc.constants import RELATIONSHIP_TYPE as RT
-
-    try:  # not document.part.numbering_part: that would add an empty part when there is none
-        return document.part.part_related_by(RT.NUMBERING).element
-    except (KeyError, AttributeError):
-        return None
-
-
 def _number_prefix(p: Any, ppr: Any, sid: str | None, styles: _Styles, numbering: Numbering,
                    text: str) -> str:
     """The automatic number of a paragraph as text ("一、", "（一）", "1."), or ""."""
     num_pr = ppr.find(W + "numPr") if ppr is not None else None
     num_id = _child_val(num_pr, "numId") if num_pr is not None else None
     ilvl_val = _child_val(num_pr, "ilvl") if num_pr is not None else None
-    ilvl = int(ilvl_val) if ilvl_val and ilvl_val.isdigit() else None
+    ilvl = int(ilvl_val) if ilvl_val and ilvl_val.isdecimal() and len(ilvl_val) < 4 else None
     from_style = False
     if num_id is None:
         num_id, style_ilvl = styles.numbering(sid)

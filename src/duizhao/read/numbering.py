@@ -20,6 +20,9 @@ from typing import Any
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _LEVELS = 9
+# Word accepts start values up to 32767; a file can say w:start="999999999999", and letter
+# formats repeat the letter n/26 times, so larger values are clamped to Word's range.
+MAX_START = 32767
 
 _ZH_DIGITS = "零一二三四五六七八九"
 _ZH_LEGAL = "零壹贰叁肆伍陆柒捌玖"
@@ -74,8 +77,10 @@ def _roman(n: int) -> str:
 
 
 def _letter(n: int) -> str:
-    # Word repeats the letter: 27 → AA, 28 → BB.
-    return chr(ord("A") + (n - 1) % 26) * ((n - 1) // 26 + 1) if n > 0 else str(n)
+    # Word repeats the letter: 27 → AA, 28 → BB (up to 780, then it counts on in digits).
+    if n <= 0 or n > 780:
+        return str(n)
+    return chr(ord("A") + (n - 1) % 26) * ((n - 1) // 26 + 1)
 
 
 def _table(chars: str, n: int) -> str:
@@ -141,13 +146,17 @@ def _int(value: str | None, default: int) -> int:
         return default
 
 
+def _start(value: str | None, default: int) -> int:
+    return min(max(_int(value, default), 0), MAX_START)
+
+
 def _parse_level(lvl: Any, base: Level | None = None) -> Level:
     base = base or Level()
     restart = _val(lvl, "lvlRestart")
     text = _val(lvl, "lvlText")
     legal = lvl.find(W + "isLgl")
     return Level(
-        start=_int(_val(lvl, "start"), base.start),
+        start=_start(_val(lvl, "start"), base.start),
         fmt=_val(lvl, "numFmt") or base.fmt,
         text=base.text if text is None else text,
         restart=_int(restart, 0) if restart is not None else base.restart,
@@ -205,7 +214,7 @@ class Numbering:
                     levels[i] = _parse_level(lvl, levels[i])
                 start = _val(ov, "startOverride")
                 if start is not None:
-                    overrides[i] = _int(start, 1)
+                    overrides[i] = _start(start, 1)
                     levels[i] = replace(levels[i], start=overrides[i])
             self._nums[num_id] = _Num(abstract_id, levels, overrides)
         self._counters: dict[str, list[int | None]] = {}

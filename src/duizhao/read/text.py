@@ -1,8 +1,10 @@
 """Plain text: decode bytes without guessing wrong, normalise line endings, nothing else.
 
-Where GBK/GB18030 files are decoded. Order: a BOM decides (UTF-8, UTF-16, UTF-32); else strict
-UTF-8; else strict GB18030, accepted only when the result looks like Chinese text rather than
-another encoding read as GBK (Big5, Latin-1 both decode "successfully" into nonsense).
+Where GBK/GB18030 files are decoded. Order: a BOM decides (UTF-8, UTF-16, UTF-32); else a file
+with NUL bytes is UTF-16 without a BOM (Notepad's "Unicode" from some tools) when it reads as
+text in one byte order, or binary; else strict UTF-8; else strict GB18030, accepted only when
+the result looks like Chinese text rather than another encoding read as GBK (Big5, Latin-1 both
+decode "successfully" into nonsense); else, last, UTF-16 without BOM or NULs (all-CJK text).
 Files are decoded in 1 MB chunks, so a 50 MB file costs about two copies of its text, not the
 bytes plus a 3× decoding buffer; a file that is not UTF-8 is read a second time as GB18030.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import re
 import unicodedata
 from pathlib import Path
 from typing import BinaryIO
@@ -36,11 +39,8 @@ _SAMPLE = 200_000
 _CHUNK = 1 << 20
 
 
-def _io_error(display: str, exc: OSError) -> ReadError:
-    if isinstance(exc, FileNotFoundError):
-        return ReadError(f"找不到文件：{display}", f"File not found: {display}")
-    if isinstance(exc, IsADirectoryError):
-        return ReadError(f"这是文件夹，不是文件：{display}", f"{display} is a folder, not a file")
+def io_error(display: str, exc: OSError) -> ReadError:
+    """An OS error while reading an open file, in Chinese."""
     return ReadError(f"无法读取文件 {display}：{os_reason(exc)}",
                      f"Cannot read {display}: {exc.strerror or exc}")
 
@@ -51,11 +51,13 @@ def read_decoded(path: Path, display: str) -> tuple[str, str]:
     Raises ReadError for binary content, empty files and bytes no supported encoding reads
     cleanly: garbled text would be indexed and searched as if it were real, so we refuse it.
     """
-    try:
-        with path.open("rb") as stream:
+    from duizhao.read.walk import open_regular
+
+    with open_regular(path, display) as stream:
+        try:
             return _decode(stream, display)
-    except OSError as exc:
-        raise _io_error(display, exc) from None
+        except OSError as exc:
+            raise io_error(display, exc) from None
 
 
 def decode_text(data: bytes, display: str) -> tuple[str, str]:
@@ -64,17 +66,32 @@ def decode_text(data: bytes, display: str) -> tuple[str, str]:
 
 
 def _decode(stream: BinaryIO, display: str) -> tuple[str, str]:
-    head = stream.read(4)
+    head = stream.read(_SAMPLE)
     bom_codec = next((codec for bom, codec in _BOMS if head.startswith(bom)), None)
-    for codec in (bom_codec,) if bom_codec else ("utf-8", "gb18030"):
+    codecs_to_try: tuple[str, ...]
+    if bom_codec:
+        codecs_to_try = (bom_codec,)
+    elif b"\x00" in head:
+        utf16 = _utf16_order(head, strict=False)
+        if utf16 is None:
+            raise _not_text(display)
+        codecs_to_try = (utf16,)
+    else:
+        codecs_to_try = ("utf-8", "gb18030", "utf-16 without BOM")
+    for codec in codecs_to_try:
+        if codec == "utf-16 without BOM":
+            codec = _utf16_order(head, strict=True) or ""
+            if not codec:
+                break
         stream.seek(0)
         try:
-            text = _decode_chunks(stream, codec, display, check_nul=bom_codec is None)
+            text = _decode_chunks(stream, codec, display, check_nul=bom_codec is None
+                                  and not codec.startswith("utf-16"))
         except UnicodeDecodeError:
             continue
         if codec == "gb18030":
             if _misread_as_gb(text):
-                break
+                continue
             text = text.removeprefix("\ufeff")
         if _looks_binary(text):
             raise _not_text(display)
@@ -87,12 +104,18 @@ def _decode(stream: BinaryIO, display: str) -> tuple[str, str]:
 def _decode_chunks(stream: BinaryIO, codec: str, display: str, check_nul: bool) -> str:
     """Decode in chunks, turning CRLF/CR into LF as we go: the only whole-size copies are the
     decoded pieces and their join (decoding 50 MB in one call peaks at ~3× the bytes)."""
+    from duizhao.read.walk import MAX_FILE_BYTES, too_large
+
     decoder = codecs.getincrementaldecoder(codec)("strict")
     pieces: list[str] = []
     carry_cr = False
+    total = 0
     while True:
         chunk = stream.read(_CHUNK)
         final = not chunk
+        total += len(chunk)
+        if total > MAX_FILE_BYTES:  # a file that grows while read (/proc, a log being written)
+            raise too_large(display)
         if check_nul and b"\x00" in chunk:
             raise _not_text(display)
         piece = decoder.decode(chunk, final=final)
@@ -106,6 +129,37 @@ def _decode_chunks(stream: BinaryIO, codec: str, display: str, check_nul: bool) 
         pieces.append(piece)
         if final:
             return "".join(pieces)
+
+
+# What Chinese documents are made of: CJK ideographs and punctuation, full-width forms, ASCII,
+# Latin letters, general punctuation. UTF-16 read in the wrong byte order (or binary read as
+# UTF-16) gives unassigned, private-use and surrogate code points and scripts from all over.
+_UNEXPECTED = re.compile("[^\n\r\t\x20-\x7e\xa0-\u024f\u2000-\u206f\u2100-\u27bf"
+                         "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f"
+                         "\uff00-\uffef]")
+
+
+def _utf16_order(head: bytes, strict: bool) -> str | None:
+    """"utf-16-le" or "utf-16-be" when ``head`` reads as text in that byte order, else None.
+
+    ``strict`` (no NUL bytes, so no ASCII to go by) asks for nearly all CJK-document characters.
+    """
+    best: tuple[float, str] | None = None
+    for codec in ("utf-16-le", "utf-16-be"):
+        try:
+            sample = codecs.getincrementaldecoder(codec)("strict").decode(head, final=False)
+        except UnicodeDecodeError:
+            continue
+        if not sample:
+            continue
+        odd = sum(1 for ch in sample if unicodedata.category(ch) in ("Cn", "Co", "Cs")
+                  or (ch < " " and ch not in _TEXT_CONTROLS))
+        share = 1 - len(_UNEXPECTED.findall(sample)) / len(sample)
+        if odd > len(sample) // 200 or share < (0.95 if strict else 0.8):
+            continue
+        if best is None or share > best[0]:
+            best = (share, codec)
+    return best[1] if best else None
 
 
 def _looks_binary(text: str) -> bool:
