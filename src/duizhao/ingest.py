@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from duizhao.clean import clean
 from duizhao.errors import DuizhaoError
 from duizhao.label import label_document
 from duizhao.models import FileFailure, Label, Passage
@@ -59,7 +60,7 @@ def ingest_file(
     display_path: str | None = None,
 ) -> tuple[DocumentInfo, list[Passage]]:
     """Read, segment and label one file. ``role`` (a taxonomy key) overrides the role cues."""
-    source = read_document(path, display_path)
+    source = clean(read_document(path, display_path))
     title, segments = segment(source, taxonomy)
     passages = label_document(source, title, segments, taxonomy, role)
     role_label = passages[0].role if passages else Label(role or "community_member", "default")
