@@ -89,6 +89,12 @@ def _report_build(report: Any, verb: str) -> None:
         say(f"{report.repeated_passages} 段在多个文档中逐字重复，只保留一份并记下全部来源。")
     for warning in report.warnings:
         say(f"注意：{warning}")
+    if report.uncertain_roles:
+        say(f"{len(report.uncertain_roles)} 个文档的作者角色正文未写明或把握不大，请核对：")
+        for doc, key, name in report.uncertain_roles:
+            shown = name if key == "unknown" else f"{name}？"
+            say(f"  {doc}（{shown}）→ duizhao label --doc {doc} --role 角色")
+        say("  也可在 build/add 时用 --role 指定。")
     speed = report.passages_per_second
     rate = f"，{speed:.{0 if speed >= 10 else 1}f} 段/秒" if report.embedded else ""
     say(f"{verb} {report.index_dir}：{report.documents} 个文档，{report.passages} 段"

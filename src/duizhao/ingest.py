@@ -16,8 +16,9 @@ from duizhao.errors import DuizhaoError
 from duizhao.label import label_document
 from duizhao.models import FileFailure, Label, Passage
 from duizhao.read import iter_input_files, read_document
+from duizhao.role import role_is_uncertain
 from duizhao.segment import segment
-from duizhao.taxonomy import Taxonomy
+from duizhao.taxonomy import UNKNOWN_ROLE, Taxonomy
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,12 @@ class DocumentInfo:
     encoding: str
     passages: int
     structured: bool
+
+    @property
+    def role_uncertain(self) -> bool:
+        """Nothing in the text said who wrote it (``unknown``), or it said so unclearly: the
+        user should set it (``--role``, ``duizhao label --doc``)."""
+        return role_is_uncertain(self.role)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -63,7 +70,7 @@ def ingest_file(
     source = clean(read_document(path, display_path))
     title, segments = segment(source, taxonomy)
     passages = label_document(source, title, segments, taxonomy, role)
-    role_label = passages[0].role if passages else Label(role or "community_member", "default")
+    role_label = passages[0].role if passages else Label(role or UNKNOWN_ROLE, "default")
     info = DocumentInfo(
         path=source.path,
         content_hash=source.content_hash,

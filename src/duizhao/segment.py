@@ -187,7 +187,10 @@ class _Segmenter:
             self.state.open(_Heading(1, preamble.rstrip(TRAIL), section=section))
         elif lead_in and len(preamble) <= LEAD_IN:
             self.state.open(_Heading(4, preamble.rstrip(TRAIL)))
-        elif len(preamble) >= 30 or late:
+        elif late:
+            self.excerpt = True  # the list starts at 二是: the text began inside point 一
+            yield from self._emit(start, end)
+        elif len(preamble) >= 30:
             yield from self._emit(start, end)
         else:
             self.state.open(_Heading(4, preamble.rstrip(TRAIL)))
