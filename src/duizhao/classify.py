@@ -18,7 +18,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import IO
@@ -80,14 +80,18 @@ class NaiveBayes:
     def trained(self) -> bool:
         return bool(self.counts.size) and bool(self.counts.sum())
 
+    @cached_property
+    def _log_probabilities(self) -> np.ndarray:
+        totals = self.counts.sum(axis=1) + self.alpha * self.counts.shape[1]
+        return (np.log(self.counts + self.alpha) - np.log(totals)[:, None]).astype(np.float32)
+
     def log_likelihoods(self, text: str) -> dict[str, float]:
         """Mean log-likelihood per feature under each label (0.0 everywhere when untrained)."""
-        columns = [self.vocabulary[f] for f in features(text) if f in self.vocabulary]
+        get = self.vocabulary.get
+        columns = [c for c in map(get, features(text)) if c is not None]
         if not columns or not self.trained:
             return dict.fromkeys(self.labels, 0.0)
-        totals = self.counts.sum(axis=1) + self.alpha * self.counts.shape[1]
-        picked = np.log(self.counts[:, columns] + self.alpha) - np.log(totals)[:, None]
-        mean = picked.mean(axis=1)
+        mean = self._log_probabilities[:, columns].mean(axis=1)
         return {label: float(mean[i]) for i, label in enumerate(self.labels)}
 
     def probabilities(self, text: str, sharpness: float) -> dict[str, float]:

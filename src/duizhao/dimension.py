@@ -17,6 +17,7 @@ summarise all dimensions at once: ``other``.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from duizhao.classify import NaiveBayes
 from duizhao.models import Label, Segment
@@ -33,9 +34,18 @@ NAMED_HEADING = 0.95  # confidence of a dimension given by a heading the words a
 _ORDINAL = re.compile(r"^[（(]?[一二三四五六七八九十\d]{1,3}[）)]?[、.．]?")
 
 
+@lru_cache(maxsize=64)
+def _words(strong_words: tuple[str, ...], weak_words: tuple[str, ...]
+           ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(strong words, light words), each once, simplified."""
+    strong = tuple(dict.fromkeys(to_simplified(w) for w in strong_words))
+    return strong, tuple(dict.fromkeys(w for w in map(to_simplified, weak_words)
+                                       if w not in strong))
+
+
 def _words_score(text: str, label: LabelDef) -> float:
-    strong = set(label.strong) | set(label.heading_words)
-    return 2.0 * sum(1 for w in strong if w in text) + sum(1 for w in label.weak if w in text)
+    strong, weak = _words((*label.strong, *label.heading_words), label.weak)
+    return 2.0 * sum(map(text.__contains__, strong)) + sum(map(text.__contains__, weak))
 
 
 def named_dimension(heading: str, taxonomy: Taxonomy) -> str | None:
