@@ -54,6 +54,15 @@ class NaiveBayes:
     def empty(cls, labels: Sequence[str]) -> NaiveBayes:
         return cls(tuple(labels), {}, np.zeros((len(labels), 0)))
 
+    def with_labels(self, labels: Sequence[str]) -> NaiveBayes:
+        """The same counts over ``labels`` (new labels start with none, unknown ones go)."""
+        rows = {label: i for i, label in enumerate(self.labels)}
+        counts = np.zeros((len(labels), self.counts.shape[1]))
+        for i, label in enumerate(labels):
+            if label in rows:
+                counts[i] = self.counts[rows[label]]
+        return NaiveBayes(tuple(labels), dict(self.vocabulary), counts, self.alpha)
+
     def learned(self, examples: Iterable[tuple[str, str, float]]) -> NaiveBayes:
         """A copy that has also counted ``(text, label, weight)`` examples."""
         vocabulary = dict(self.vocabulary)

@@ -30,6 +30,7 @@ OTHER = "other"
 TITLE_WEIGHT, HEADING_WEIGHT, BODY_WEIGHT = 6.0, 3.0, 3.0
 CUE_SHARE, HEADING_SHARE, MODEL_SHARE = 1.0, 0.9, 0.5  # how the three kinds of evidence mix
 MODEL_SHARPNESS = 3.0  # tempers naive Bayes' overconfidence (see classify.probabilities)
+MODEL_ONLY = 0.45  # the most a label resting on the classifier alone may claim
 NAMED_HEADING = 0.95  # confidence of a dimension given by a heading the words agree with
 _ORDINAL = re.compile(r"^[（(]?[一二三四五六七八九十\d]{1,3}[）)]?[、.．]?")
 
@@ -111,6 +112,8 @@ def label_dimension(segment: Segment, section: str, taxonomy: Taxonomy,
         return Label(best, "heading", round(NAMED_HEADING if margin > 0.3 else 0.5 + margin, 3))
     method = "similarity" if model is not None and cues[best] < max(cues.values()) else "cue"
     confidence = 0.3 + 0.65 * margin
+    if not cue_total and named is None:
+        confidence = min(confidence, MODEL_ONLY)  # the classifier alone: a guess to check
     if not segment.structured:
         confidence = min(confidence, 0.5)
     return Label(best, method, round(confidence, 3))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from functools import lru_cache
 
 from duizhao.classify import NaiveBayes, prior_dimensions
 from duizhao.dimension import label_dimension
@@ -78,12 +79,17 @@ def label_document(
 
 
 def default_model(taxonomy: Taxonomy) -> NaiveBayes | None:
-    """The shipped prior, if its labels are this taxonomy's dimensions (a user's taxonomy with
-    other dimensions starts from no prior and learns from its own library)."""
+    """The shipped prior over this taxonomy's dimensions (a dimension the prior never saw, such
+    as a new year's theme, starts with no examples and learns from the library)."""
+    return _prior_over(tuple(k for k in taxonomy.dimensions if k != "other"))
+
+
+@lru_cache(maxsize=8)
+def _prior_over(dims: tuple[str, ...]) -> NaiveBayes | None:
     prior = prior_dimensions()
-    if prior is None or not set(prior.labels) <= set(taxonomy.dimensions):
+    if prior is None or not set(prior.labels) & set(dims):
         return None
-    return prior
+    return prior if prior.labels == dims else prior.with_labels(dims)
 
 
 def library_model(passages: Iterable[Passage], taxonomy: Taxonomy) -> NaiveBayes | None:

@@ -27,7 +27,8 @@ ROLE_MIN_SCORE = 3.0
 UNCERTAIN = 0.6  # below this confidence a role is reported to the user to check
 _SELF = re.compile(r"(?:^|(?<=[，。；：,;:\n（(])|(?<=我|们)|(?<=本人))"
                    r"(?:作为|身为|我是|本人是|本人系|现任|担任|我们|我任|兼任)([^，。；,;\n]{1,40})")
-_OTHERS = set("与和向同跟给及")
+_OTHERS = set("与和向同跟给及")  # "与支部书记、院长谈心": other people in the same clause
+_CLAUSE_START = re.compile(r"[，。；：,;:\n]")
 _DENIED = ("不", "未", "非", "没有")
 
 
@@ -61,7 +62,8 @@ def _cue_spans(text: str, cues: list[tuple[str, str, float]], lenient: bool
                 for i in range(start, end):
                     taken[i] = True
                 before = text[max(0, start - 2) : start]
-                named_other = not lenient and bool(before) and before[-1] in _OTHERS
+                clause = _CLAUSE_START.split(text[max(0, start - 40) : start])[-1]
+                named_other = not lenient and any(c in _OTHERS for c in clause)
                 if not named_other and not before.endswith(_DENIED):
                     found.append((role, weight))
             start = text.find(phrase, end)
