@@ -70,7 +70,8 @@ def ingest_file(
     source = clean(read_document(path, display_path))
     title, segments = segment(source, taxonomy)
     passages = label_document(source, title, segments, taxonomy, role)
-    role_label = passages[0].role if passages else Label(role or UNKNOWN_ROLE, "default")
+    role_label = passages[0].role if passages else (
+        Label(role, "option", 1.0) if role else Label(UNKNOWN_ROLE, "default"))
     info = DocumentInfo(
         path=source.path,
         content_hash=source.content_hash,
