@@ -120,3 +120,53 @@ def test_arbitrary_text_maps_back(text: str) -> None:
     _, out = segs(text)
     for s in out:
         assert text[s.start:s.end] == s.text
+
+
+def test_point_title_ending_a_line_takes_the_next_line_as_its_body() -> None:
+    text = ("材料\n一、存在的问题\n（一）作风方面。一是联系群众不够紧密。\n平时坐等群众上门，入户少。"
+            "二是办法不多。\n增收路子窄，研究不够。\n\n第三，纪律松弛。\n对自己要求不严。\n"
+            "以上是我的对照检查。")
+    _, out = segs(text)
+    assert [s.text for s in out] == [
+        "一是联系群众不够紧密。\n平时坐等群众上门，入户少。", "二是办法不多。\n增收路子窄，研究不够。",
+        "第三，纪律松弛。\n对自己要求不严。", "以上是我的对照检查。"]
+    assert out[0].numbered and out[2].numbered and not out[3].numbered
+
+
+def test_numbered_title_line_and_its_body_are_one_point() -> None:
+    text = "材料\n一、检视出的问题\n（一）理论学习方面\n1.学得不深\n对原著读得少。\n2.学用脱节\n不会用。"
+    _, out = segs(text, {2: 3})
+    assert [s.text for s in out] == ["1.学得不深\n对原著读得少。", "2.学用脱节\n不会用。"]
+    assert out[0].dimension_heading == "（一）理论学习方面"
+
+
+def test_lead_in_is_a_heading_not_part_of_the_first_point() -> None:
+    text = ("材料\n一、存在的问题\n学习不够。\n产生以上问题的原因主要有以下几个方面：一是放松了学习。平时忙。"
+            "\n二是宗旨意识淡化了。\n三、整改措施\n（一）加强学习")
+    _, out = segs(text)
+    assert [s.text for s in out][1:3] == ["一是放松了学习。平时忙。", "二是宗旨意识淡化了。"]
+    assert out[1].section_heading == "产生以上问题的原因主要有以下几个方面"
+    assert out[2].section_heading == out[1].section_heading
+
+
+def test_excerpt_starting_mid_sentence_has_no_title() -> None:
+    text = "力不够，满足于读原文，没有弄懂道理。二是主动性不强。自学少。三是学用脱节。\n二、原因剖析\n一是放松学习。"
+    title, out = segs(text)
+    assert title == ""
+    assert [s.text for s in out] == ["力不够，满足于读原文，没有弄懂道理。", "二是主动性不强。自学少。",
+                                     "三是学用脱节。", "一是放松学习。"]
+    assert all(s.excerpt for s in out)
+
+
+def test_byline_and_date_are_not_points() -> None:
+    text = "对照检查材料\n（某某小学第二党支部书记）\n按照要求，现报告如下。\n一、存在的问题\n学习不够。\n2023年12月"
+    title, out = segs(text)
+    assert title == "对照检查材料"
+    assert [s.text for s in out] == ["按照要求，现报告如下。", "学习不够。"]
+
+
+def test_first_second_words_and_traditional_headings() -> None:
+    assert [len(find_inline_points(t)) for t in (
+        "首先，学习不够。其次，作风不实。最后，纪律松弛。", "最后形成了报告。其次，作风不实。")] == [3, 0]
+    assert match_section("問題產生的根源", TAX) == "cause"
+    assert match_section("2021年度民主生活會整改落實情況", TAX) == "rectification"

@@ -94,6 +94,12 @@ def _report_build(report: Any, verb: str) -> None:
         say(f"{report.repeated_passages} 段在多个文档中逐字重复，只保留一份并记下全部来源。")
     for warning in report.warnings:
         say(f"注意：{warning}")
+    if report.uncertain_roles:
+        say(f"{len(report.uncertain_roles)} 个文档的作者角色正文未写明或把握不大，请核对：")
+        for doc, key, name in report.uncertain_roles:
+            shown = name if key == "unknown" else f"{name}？"
+            say(f"  {doc}（{shown}）→ duizhao label --doc {doc} --role 角色")
+        say("  也可在 build/add 时用 --role 指定。")
     speed = report.passages_per_second
     rate = f"，{speed:.{0 if speed >= 10 else 1}f} 段/秒" if report.embedded else ""
     say(f"{verb} {report.index_dir}：{report.documents} 个文档，{report.passages} 段"
@@ -248,10 +254,14 @@ def export_command(index: IndexOption = Path(DEFAULT_INDEX_DIR)) -> None:
 def stats_command(
     index: IndexOption = Path(DEFAULT_INDEX_DIR),
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON。")] = False,
+    uncertain: Annotated[bool, typer.Option(
+        "--uncertain",
+        help="列出把握不大的标签（角色未知或存疑的文档、置信度低的部分/维度）及更正命令。")]
+    = False,
 ) -> None:
     """库内段落统计：角色 × 部分 × 维度，以及段落很少的文档。
 
-    示例：duizhao stats --index index
+    示例：duizhao stats --index index   |   duizhao stats --uncertain
     """
     from duizhao.stats import FEW_PASSAGES, library_stats
     from duizhao.store import open_index
@@ -260,6 +270,9 @@ def stats_command(
         loaded = open_index(index, search=False)
         stats = library_stats(loaded)
     tax = loaded.taxonomy
+    if uncertain:
+        _print_uncertain(loaded, as_json)
+        return
     if as_json:
         table = [{"role": r, "section": s, "dimension": d, "passages": n}
                  for (r, s, d), n in sorted(stats.counts.items())]
@@ -287,7 +300,25 @@ def stats_command(
         for doc, n in thin.items():
             typer.echo(f"  {n:>3}  {doc}")
     if stats.low_confidence:
-        typer.echo(f"\n{stats.low_confidence} 段的维度标注把握不大，可用 duizhao label 更正。")
+        typer.echo(f"\n{stats.low_confidence} 段的维度标注把握不大，可用 duizhao label 更正"
+                   "（duizhao stats --uncertain 逐条列出）。")
+
+
+def _print_uncertain(loaded: Any, as_json: bool) -> None:
+    """`stats --uncertain`: one line per label to check, with the command that fixes it."""
+    from duizhao.uncertain import uncertain_labels
+
+    found = uncertain_labels(loaded)
+    if as_json:
+        typer.echo(json.dumps([u.to_json() for u in found], ensure_ascii=False))
+        return
+    tax = loaded.taxonomy
+    kinds = {"role": "角色", "section": "部分", "dimension": "维度"}
+    for u in found:
+        shown = tax.name(u.kind, u.value)
+        where = u.doc if u.kind == "role" else f"{u.ref}  {u.text}"
+        typer.echo(f"{kinds[u.kind]} {shown}（{u.confidence:.2f}）  {where}\n    → {u.fix()}")
+    say(f"共 {len(found)} 个标签把握不大。" if found else "没有把握不大的标签。")
 
 
 @command(name="shell")

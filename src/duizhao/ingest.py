@@ -14,14 +14,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from duizhao.clean import clean
 from duizhao.errors import DuizhaoError
 from duizhao.filenames import display_name, escape_controls
 from duizhao.label import label_document
 from duizhao.models import FileFailure, Label, Passage
 from duizhao.read import iter_input_files, read_document
 from duizhao.read.limits import MAX_PASSAGE_CHARS, split_long
+from duizhao.role import role_is_uncertain
 from duizhao.segment import segment
-from duizhao.taxonomy import Taxonomy
+from duizhao.taxonomy import UNKNOWN_ROLE, Taxonomy
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,12 @@ class DocumentInfo:
     passages: int
     structured: bool
     notes: tuple[str, ...] = ()  # what reading changed (long lines broken, pages dropped …)
+
+    @property
+    def role_uncertain(self) -> bool:
+        """Nothing in the text said who wrote it (``unknown``), or it said so unclearly: the
+        user should set it (``--role``, ``duizhao label --doc``)."""
+        return role_is_uncertain(self.role)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -65,7 +73,7 @@ def ingest_file(
     display_path: str | None = None,
 ) -> tuple[DocumentInfo, list[Passage]]:
     """Read, segment and label one file. ``role`` (a taxonomy key) overrides the role cues."""
-    source = read_document(path, display_path or display_name(path))
+    source = clean(read_document(path, display_path or display_name(path)))
     title, segments = segment(source, taxonomy)
     segments, split = split_long(segments)
     notes = source.notes
@@ -73,7 +81,8 @@ def ingest_file(
         notes += (f"{source.path} 有 {split} 段超过 {MAX_PASSAGE_CHARS} 字，"
                   "已按句子拆成较短的段落",)
     passages = label_document(source, title, segments, taxonomy, role)
-    role_label = passages[0].role if passages else Label(role or "community_member", "default")
+    role_label = passages[0].role if passages else (
+        Label(role, "option", 1.0) if role else Label(UNKNOWN_ROLE, "default"))
     info = DocumentInfo(
         path=source.path,
         content_hash=source.content_hash,

@@ -1,135 +1,44 @@
-"""Labels for segments: role per document, section from structure, dimension from words.
+"""Labels for segments: role per document, section and dimension per passage.
 
-Every label says how it was decided (``Label.method``) and how sure we are (``confidence``),
-so a passage that fits no dimension is ``other`` with low confidence rather than a guess
-presented as certain. All cue words come from the taxonomy (data), none from this module.
+Every label says how it was decided (``Label.method``) and how sure we are (``confidence``), so
+an unsure label is visible as such (``duizhao stats --uncertain``) rather than a guess presented
+as certain. One module per label: ``role.py`` (who wrote the document, or ``unknown``),
+``section.py`` (问题 / 原因 / 措施 …), ``dimension.py`` (理论学习 … 廉洁自律), with the
+classifier in ``classify.py``; all cue words come from the taxonomy (data).
 
-Dimension evidence, strongest first:
-1. a dimension heading that is just the dimension's name ("（三）能力本领方面") decides alone;
-2. otherwise each part votes: the point's own title (一是 **理论学习不深入**。), a long
-   heading ("（一）在学懂弄通做实……方面") and the body. Within a part a strong word counts 2
-   and a light one 1, each word once; the part's scores are scaled so its best dimension gets
-   the part's weight (title 6, heading 3, body 3). So a long body full of words cannot drown
-   the title, and a title with no cue leaves the decision to heading and body.
+``refine_library`` is the library's second pass: once a build has ingested every document,
+it retrains the dimension classifier on the library's own confidently labelled passages and
+the user's corrections, and relabels the passages whose dimension was a weak guess.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from functools import lru_cache
 
-from duizhao.models import Label, Passage, Segment, SourceText, passage_id
-from duizhao.segment import is_dimension_heading, match_section
-from duizhao.taxonomy import LabelDef, Taxonomy
+from duizhao.classify import NaiveBayes, prior_dimensions
+from duizhao.dimension import label_dimension
+from duizhao.markers import point_title, starts_with_point
+from duizhao.models import Passage, Segment, SourceText, passage_id
+from duizhao.role import RoleEvidence, label_role
+from duizhao.section import label_sections
+from duizhao.segment import match_section
+from duizhao.taxonomy import Taxonomy
 
-ROLE_TITLE_WEIGHT = 2.0
-ROLE_MIN_SCORE = 2.0
-DIMENSION_MIN_SCORE = 2.5  # e.g. a body-only vote with nothing else behind it is not enough
-TITLE_WEIGHT, HEADING_WEIGHT, BODY_WEIGHT = 6.0, 3.0, 3.0
-NO_DIMENSION_SECTIONS = ("intro", "rectification")  # these summarise all dimensions at once
-_ORDINAL = re.compile(r"^[（(]?[一二三四五六七八九十\d]{1,3}[）)]?[、.．]?")
-_CAUSE_CUES = ("原因", "根源", "根子", "究其", "放松了", "淡化了", "弱化了", "认识不足")
-_MEASURE_CUES = ("要", "加强", "强化", "坚持", "切实", "进一步", "今后", "努力", "坚决", "不断")
-
-
-def label_role(title: str, text: str, taxonomy: Taxonomy, forced: str | None = None) -> Label:
-    """Who wrote the document: ``forced`` (--role) wins, else cue phrases in title and body."""
-    if forced:
-        return Label(forced, "option", 1.0)
-    scores: dict[str, float] = {}
-    for key, role in taxonomy.roles.items():
-        score = 0.0
-        for phrase, weight in role.cues.items():
-            if phrase in title:
-                score += weight * ROLE_TITLE_WEIGHT
-            if phrase in text:
-                score += weight
-        scores[key] = score
-    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
-    best, top = ranked[0]
-    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-    if top < ROLE_MIN_SCORE:
-        # Nothing says who wrote it: an ordinary member is the least presumptuous guess.
-        fallback = "community_member" if "community_member" in scores else best
-        return Label(fallback, "default", 0.2)
-    return Label(best, "cue", round(min(0.99, 0.5 + 0.5 * (top - runner_up) / top), 3))
+TRUSTED = 0.9  # a dimension label this sure (or the user's) teaches the library's classifier
+REFINE_BELOW = 0.6  # passages less sure than this are relabelled after retraining
+REFINED = 0.5  # a relabelled guess stays a guess: at most this sure
+LIBRARY_WEIGHT = 2.0  # one of the library's own passages counts as much as two prior examples
+MAX_TRAINING = 5_000  # enough to learn a library's wording; keeps `add` fast on huge libraries
 
 
-def _fallback_section(text: str, ordinal: int) -> Label:
-    """Plain paragraphs with no headings: a cautious guess from wording, marked low-confidence."""
-    if ordinal == 0 and any(w in text[:40] for w in ("根据", "按照", "现将", "对照检查")):
-        return Label("intro", "cue", 0.4)
-    head = text[:30]
-    if any(w in head for w in _CAUSE_CUES):
-        return Label("cause", "cue", 0.3)
-    if any(head.lstrip("一二三四五是第，、 ").startswith(w) for w in _MEASURE_CUES):
-        return Label("measure", "cue", 0.3)
-    return Label("problem", "default", 0.2)
-
-
-def label_section(segment: Segment, taxonomy: Taxonomy) -> Label:
-    if not segment.structured:
-        return _fallback_section(segment.text, segment.ordinal)
-    if segment.section_heading:
-        key = match_section(segment.section_heading, taxonomy)
-        if key:
-            return Label(key, "heading", 0.95)
-    if segment.dimension_heading:
-        # Dimension headings with no section above them: a problems-only document.
-        return Label("problem", "structure", 0.75)
-    if not segment.headings:
-        return Label("intro", "structure", 0.8)
-    return _fallback_section(segment.text, segment.ordinal)
-
-
-def _words_score(text: str, label: LabelDef) -> float:
-    strong = set(label.strong) | set(label.heading_words)
-    return 2.0 * sum(1 for w in strong if w in text) + sum(1 for w in label.weak if w in text)
-
-
-def _named_dimension(heading: str, taxonomy: Taxonomy) -> str | None:
-    """The dimension a short heading names outright ("（二）政治素养方面"), else None."""
-    core = _ORDINAL.sub("", heading.strip()).rstrip("。．.：:；; ")
-    core = core.removesuffix("方面").strip()
-    if not core or len(core) > 10:
-        return None
-    hits = [
-        key for key, d in taxonomy.dimensions.items()
-        if any(w in core for w in (d.name, *d.heading_words, *d.aliases))
-    ]
-    return hits[0] if len(set(hits)) == 1 else None
-
-
-def label_dimension(segment: Segment, section: str, taxonomy: Taxonomy) -> Label:
-    if section in NO_DIMENSION_SECTIONS:
-        return Label("other", "structure", 0.8)
-    heading = segment.dimension_heading or ""
-    if heading and is_dimension_heading(heading, taxonomy):
-        named = _named_dimension(heading, taxonomy)
-        if named:
-            return Label(named, "heading", 0.95)
-    title = segment.point_title or ""
-    body = segment.text[len(title):] if title and title in segment.text[:80] else segment.text
-    dims = {key: d for key, d in taxonomy.dimensions.items() if key != "other"}
-    scores = dict.fromkeys(dims, 0.0)
-    for part, weight in ((title, TITLE_WEIGHT), (heading, HEADING_WEIGHT), (body, BODY_WEIGHT)):
-        raw = {key: _words_score(part, d) for key, d in dims.items()} if part else {}
-        top_raw = max(raw.values(), default=0.0)
-        for key, value in raw.items():
-            if top_raw > 0:
-                scores[key] += weight * value / top_raw
-    if not scores:
-        return Label("other", "default", 0.0)
-    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
-    best, top = ranked[0]
-    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-    if top < DIMENSION_MIN_SCORE:
-        return Label("other", "default", 0.2)
-    margin = (top - runner_up) / top
-    confidence = 0.4 + 0.55 * margin
-    if not segment.structured:
-        confidence = min(confidence, 0.5)
-    return Label(best, "cue", round(confidence, 3))
+def document_evidence(source: SourceText, title: str, segments: Sequence[Segment]) -> RoleEvidence:
+    """Where the document may say who wrote it: everything above its first passage (title,
+    byline), its opening paragraphs (unnumbered passages before any heading), its whole text."""
+    first = segments[0].start if segments else len(source.text)
+    opening = "\n".join(s.text for s in segments[:3] if not s.headings and not s.numbered)
+    return RoleEvidence.of(title, source.text[:first], opening, source.text)
 
 
 def label_document(
@@ -138,13 +47,17 @@ def label_document(
     segments: Sequence[Segment],
     taxonomy: Taxonomy,
     role: str | None = None,
+    model: NaiveBayes | None = None,
 ) -> list[Passage]:
-    """Turn one document's segments into labelled passages (ids from their own text)."""
-    role_label = label_role(title, source.text, taxonomy, role)
+    """Turn one document's segments into labelled passages (ids from their own text).
+
+    ``model`` classifies dimensions; default the shipped prior when it fits the taxonomy.
+    """
+    model = model if model is not None else default_model(taxonomy)
+    role_label = label_role(document_evidence(source, title, segments), taxonomy, role)
     doc_hash = source.content_hash
     passages: list[Passage] = []
-    for seg in segments:
-        section = label_section(seg, taxonomy)
+    for seg, section in zip(segments, label_sections(segments, taxonomy), strict=True):
         passages.append(
             Passage(
                 id=passage_id(seg.text),
@@ -152,7 +65,7 @@ def label_document(
                 title=title,
                 role=role_label,
                 section=section,
-                dimension=label_dimension(seg, section.value, taxonomy),
+                dimension=label_dimension(seg, section.value, taxonomy, model),
                 heading=seg.headings[-1] if seg.headings else "",
                 text=seg.text,
                 start=seg.start,
@@ -163,3 +76,56 @@ def label_document(
             )
         )
     return passages
+
+
+def default_model(taxonomy: Taxonomy) -> NaiveBayes | None:
+    """The shipped prior over this taxonomy's dimensions (a dimension the prior never saw, such
+    as a new year's theme, starts with no examples and learns from the library)."""
+    return _prior_over(tuple(k for k in taxonomy.dimensions if k != "other"))
+
+
+@lru_cache(maxsize=8)
+def _prior_over(dims: tuple[str, ...]) -> NaiveBayes | None:
+    prior = prior_dimensions()
+    if prior is None or not set(prior.labels) & set(dims):
+        return None
+    return prior if prior.labels == dims else prior.with_labels(dims)
+
+
+def library_model(passages: Iterable[Passage], taxonomy: Taxonomy) -> NaiveBayes | None:
+    """The prior retrained on the library's trusted passages (sure labels, user corrections)."""
+    base = default_model(taxonomy) or NaiveBayes.empty(
+        [k for k in taxonomy.dimensions if k != "other"])
+    examples = [(p.text, p.dimension.value, LIBRARY_WEIGHT) for p in passages
+                if p.dimension.value in base.labels
+                and (p.dimension.method == "user" or p.dimension.confidence >= TRUSTED)]
+    examples.sort(key=lambda e: passage_id(e[0]))  # a stable sample, whatever the input order
+    model = base.learned(examples[:MAX_TRAINING])
+    return model if model.trained else None
+
+
+def passage_segment(passage: Passage, taxonomy: Taxonomy) -> Segment:
+    """The segment a stored passage came from, as far as labelling needs it."""
+    inner = [h for h in passage.headings if match_section(h, taxonomy) is None]
+    return Segment(start=passage.start, end=passage.end, text=passage.text,
+                   headings=passage.headings, dimension_heading=inner[-1] if inner else None,
+                   point_title=point_title(passage.text), ordinal=passage.ordinal,
+                   numbered=starts_with_point(passage.text))
+
+
+def refine_library(passages: dict[str, Passage], taxonomy: Taxonomy) -> int:
+    """Relabel the library's weak dimension guesses with the classifier retrained on the
+    library itself; returns how many labels changed. User corrections are never touched."""
+    model = library_model(passages.values(), taxonomy)
+    if model is None:
+        return 0
+    changed = 0
+    for pid, p in passages.items():
+        if p.dimension.method in ("user", "heading") or p.dimension.confidence >= REFINE_BELOW:
+            continue
+        label = label_dimension(passage_segment(p, taxonomy), p.section.value, taxonomy, model)
+        label = replace(label, confidence=min(label.confidence, REFINED))
+        if label != p.dimension:
+            changed += label.value != p.dimension.value
+            passages[pid] = replace(p, dimension=label)
+    return changed

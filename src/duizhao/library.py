@@ -72,6 +72,8 @@ class BuildReport:
     reused: int = 0  # passages whose stored vector was reused
     failures: list[FileFailure] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # documents whose role the text does not say (or says unclearly): (doc, role key, name)
+    uncertain_roles: list[tuple[str, str, str]] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -275,6 +277,7 @@ class _State:
 def _ingest(paths: Iterable[Path | str], state: _State, role: str | None,
             report: BuildReport, progress: bool) -> None:
     from duizhao.ingest import iter_ingest
+    from duizhao.label import refine_library
 
     bar = Progress("读取", unit="个文件", enabled=progress)
     for item in iter_ingest([Path(p) for p in paths], state.taxonomy, role):
@@ -284,8 +287,12 @@ def _ingest(paths: Iterable[Path | str], state: _State, role: str | None,
             info, passages = item
             report.warnings.extend(info.notes)
             state.offer(_record(info, passages), passages, report)
+            if info.role_uncertain and "doc:" + info.path not in state.corrections:
+                report.uncertain_roles.append(
+                    (info.path, info.role.value, state.taxonomy.name("role", info.role.value)))
         bar.step()
     bar.close()
+    refine_library(state.passages, state.taxonomy)  # relabel weak guesses, learning from the rest
 
 
 def _record(info: DocumentInfo, passages: list[Passage]) -> DocumentRecord:

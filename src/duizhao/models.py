@@ -69,6 +69,8 @@ class Segment:
     point_title: str | None = None
     ordinal: int = 0  # position of the point in the document, 0-based
     structured: bool = True  # False when the segmenter fell back to plain paragraphs
+    numbered: bool = False  # the point opens with its own marker (一是, 1., （二）, 首先 …)
+    excerpt: bool = False  # the document has no title: it may start mid-way
 
 
 def passage_id(text: str) -> str:

@@ -8,8 +8,13 @@
   一是… 二是… / 第一，…     inline points inside one paragraph
 
 A segment is one point: never two points in one segment, never a heading alone. A paragraph
-with no markers is one point. Offsets index ``SourceText.text`` so every passage maps back to
-its source. Which section a heading opens comes from the taxonomy's heading patterns (data).
+with no markers is one point. A point's title may end one line and its body fill the next
+(``一是联系群众不够紧密。⏎平时…``): the two lines are one point. A lead-in ending in a colon
+(``产生以上问题的原因主要有：一是…``) is a heading, not part of the first point. A document that
+starts mid-way (an excerpt) has no title, and its first list may start at 二是.
+
+Offsets index ``SourceText.text`` (the cleaned text, see ``clean.py``) so every passage maps
+back to its source. Which section a heading opens comes from the taxonomy's heading patterns.
 """
 
 from __future__ import annotations
@@ -18,32 +23,32 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
+from duizhao.markers import (
+    HEAD_END,
+    LEVEL1,
+    LEVEL2,
+    TRAIL,
+    find_inline_points,
+    is_short_title,
+    last_point_start,
+    line_marker,
+    point_title,
+    starts_with_point,
+)
+from duizhao.markers import cn_number as cn_number  # re-exported
 from duizhao.models import Segment, SourceText
+from duizhao.simplified import to_simplified
 from duizhao.taxonomy import Taxonomy
 
-_CN = "一二三四五六七八九十"
-_LEVEL1 = re.compile(rf"[{_CN}]{{1,3}}\s*[、.．]")
-_LEVEL2 = re.compile(rf"[（(]\s*[{_CN}]{{1,3}}\s*[）)]\s*[、.．]?")
-_LEVEL3 = re.compile(r"(?:\d{1,2}\s*[.．、](?!\d)|[（(]\s*\d{1,2}\s*[）)]|[①②③④⑤⑥⑦⑧⑨⑩])")
-# Inline points: 一是 / 第一，/ 其一， — valid only at a sentence boundary and in sequence.
-_INLINE = re.compile(rf"(第)?([{_CN}]{{1,3}})(是|[，,、：:])|其([{_CN}])[，,、：:]")
-_BOUNDARY = set("。；;！!？?：:”\"」 \t　")
-_HEAD_END = re.compile(r"[。：:]")
-_TRAIL = "。．.：:；;，, \t　"
 _DECORATION = set("#*_> \t　")
 MAX_TITLE = 80
 SHORT_SECTION_LINE = 24  # an unnumbered line this short that names a section is its heading
-
-
-def cn_number(text: str) -> int:
-    """Chinese numerals 一..九十九 → int (0 when not a numeral)."""
-    digits = {c: i + 1 for i, c in enumerate(_CN[:9])}
-    if not text or any(c not in _CN for c in text):
-        return 0
-    if "十" not in text:
-        return digits.get(text, 0) if len(text) == 1 else 0
-    tens, _, ones = text.partition("十")
-    return (digits.get(tens, 0) if tens else 1) * 10 + (digits.get(ones, 0) if ones else 0)
+LEAD_IN = 60  # a colon-ended lead-in up to this long is a heading for the points after it
+_GROUP_HEADING = re.compile(r"^在.{2,40}(方面|上|中)$|(找差距|方面存在的问题|方面的问题|方面问题)$")
+_DATE_LINE = re.compile(r"^\s*(20|19)[\d*Xx]{2}\s*年(\s*[\d*Xx]{1,2}\s*月"
+                        r"(\s*[\d*Xx]{1,2}\s*日)?)?\s*$")
+_LEAD_IN = re.compile(r"^.{4,80}?[：:]\s*(?=第?一是|第一[，,、]|首先[，,、]|其一[，,、])")
+_CLOSING = ("以上", "总之", "今后", "下一步", "我将", "我们将", "在今后", "班子将")
 
 
 @dataclass
@@ -81,6 +86,7 @@ class _State:
 
 def match_section(text: str, taxonomy: Taxonomy) -> str | None:
     """The section a heading names, by the taxonomy's patterns; the longest match wins."""
+    text = to_simplified(text)
     best, best_len = None, 0
     for key, label in taxonomy.sections.items():
         for pattern in label.headings:
@@ -91,46 +97,18 @@ def match_section(text: str, taxonomy: Taxonomy) -> str | None:
 
 
 def is_dimension_heading(head: str, taxonomy: Taxonomy) -> bool:
-    """A heading that names an area ("理论学习方面", "在……方面", "廉洁自律") rather than a point."""
-    core = head.rstrip(_TRAIL)
-    for pattern in (_LEVEL2, _LEVEL1):
+    """A heading that names an area ("理论学习方面", "在……上找差距", "廉洁自律"), not a point."""
+    core = to_simplified(head).rstrip(TRAIL)
+    for pattern in (LEVEL2, LEVEL1):
         found = pattern.match(core)
         if found:
             core = core[found.end() :].strip()
             break
-    if core.endswith("方面"):
+    if core.endswith("方面") or _GROUP_HEADING.search(core):
         return True
     return any(
         core in (d.name, *d.heading_words, *d.aliases) for d in taxonomy.dimensions.values()
     )
-
-
-def find_inline_points(text: str) -> list[int]:
-    """Start offsets of 一是/二是/… (or 第一，第二，…) when at least two follow in sequence."""
-    candidates: list[tuple[int, int, str]] = []
-    for found in _INLINE.finditer(text):
-        start = found.start()
-        if start > 0 and text[start - 1] not in _BOUNDARY:
-            continue
-        if found.group(4):
-            value, style = cn_number(found.group(4)), "其"
-        else:
-            value = cn_number(found.group(2))
-            style = "第" if found.group(1) else ("是" if found.group(3) == "是" else "")
-        if style and value:
-            candidates.append((start, value, style))
-    best: list[int] = []
-    for i, (start, value, style) in enumerate(candidates):
-        if value != 1:
-            continue
-        run, expected = [start], 2
-        for later, v, s in candidates[i + 1 :]:
-            if s == style and v == expected:
-                run.append(later)
-                expected += 1
-        if len(run) > len(best):
-            best = run
-    return best if len(best) >= 2 else []
 
 
 def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
@@ -141,12 +119,11 @@ def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _point_title(text: str) -> str | None:
-    """The point's own short title: its first clause without the ordinal ("理论学习不深入")."""
-    body = re.sub(rf"^(?:{_LEVEL2.pattern}|{_LEVEL1.pattern}|{_LEVEL3.pattern})", "", text)
-    body = re.sub(rf"^(?:第?[{_CN}]{{1,3}}是|第[{_CN}]{{1,3}}[，,、]|其[{_CN}][，,、])", "", body)
-    head = _HEAD_END.split(body, maxsplit=1)[0].strip()
-    return head if 0 < len(head) <= 60 else None
+@dataclass
+class _Line:
+    number: int
+    start: int
+    end: int
 
 
 class _Segmenter:
@@ -157,6 +134,8 @@ class _Segmenter:
         self.state = _State()
         self.title = ""
         self.structured = False
+        self.excerpt = False
+        self.seen_body = False
         self.pending: tuple[_Heading, int, int] | None = None  # a heading-only line so far
 
     def _emit(self, start: int, end: int) -> Iterator[Segment]:
@@ -167,6 +146,7 @@ class _Segmenter:
         for heading in state.stack:
             heading.children += 1
         text = self.text[start:end]
+        self.seen_body = True
         yield Segment(
             start=start,
             end=end,
@@ -174,26 +154,46 @@ class _Segmenter:
             headings=state.chain(),
             section_heading=state.section_heading(),
             dimension_heading=state.inner_heading(),
-            point_title=_point_title(text),
+            point_title=point_title(text),
             ordinal=state.ordinal,
             structured=self.structured,
+            numbered=starts_with_point(text),
         )
         state.ordinal += 1
 
     def _body(self, start: int, end: int) -> Iterator[Segment]:
-        """A run of body text: split at inline points; a long preamble is a point of its own."""
-        points = [start + p for p in find_inline_points(self.text[start:end])]
+        """Body text: split at inline points; a lead-in is a heading, a long preamble a point."""
+        late = not self.seen_body and not self.state.stack
+        text = self.text[start:end]
+        points = [start + p for p in find_inline_points(text, late_start=late)]
+        lead_in = _LEAD_IN.match(text)
+        if not points and lead_in:
+            points = [start + lead_in.end()]
         if not points:
             yield from self._emit(start, end)
             return
         self.structured = True
         preamble = self.text[start : points[0]].strip()
-        if len(preamble) >= 30:
-            yield from self._emit(start, points[0])
-        else:
-            points[0] = start
+        if preamble:
+            yield from self._preamble(preamble, start, points[0], late)
         for a, b in zip(points, [*points[1:], end], strict=True):
             yield from self._emit(a, b)
+
+    def _preamble(self, preamble: str, start: int, end: int, late: bool) -> Iterator[Segment]:
+        """Text before the first inline point: a lead-in heading, or a point of its own."""
+        lead_in = preamble.endswith(("：", ":")) or preamble.endswith("如下")
+        section = match_section(preamble, self.taxonomy) if len(preamble) <= LEAD_IN * 2 else None
+        if section and lead_in:
+            self.state.open(_Heading(1, preamble.rstrip(TRAIL), section=section))
+        elif lead_in and len(preamble) <= LEAD_IN:
+            self.state.open(_Heading(4, preamble.rstrip(TRAIL)))
+        elif late:
+            self.excerpt = True  # the list starts at 二是: the text began inside point 一
+            yield from self._emit(start, end)
+        elif len(preamble) >= 30:
+            yield from self._emit(start, end)
+        else:
+            self.state.open(_Heading(4, preamble.rstrip(TRAIL)))
 
     def _flush_pending(self) -> Iterator[Segment]:
         """A numbered heading that got no points under it was a point itself (never drop text)."""
@@ -207,88 +207,140 @@ class _Segmenter:
             self.state.stack.pop()
         yield from self._emit(start, end)
 
-    def _marker(self, line: str) -> tuple[int, int]:
-        """(level, marker length) of a numbered line; level 0 when unnumbered."""
-        for level, pattern in ((2, _LEVEL2), (1, _LEVEL1), (3, _LEVEL3)):
-            found = pattern.match(line)
-            if found:
-                return level, found.end()
-        return 0, 0
-
-    def run(self) -> Iterator[Segment]:
-        offset = 0
+    def _lines(self) -> list[_Line]:
+        lines, offset = [], 0
         for number, raw in enumerate(self.text.split("\n")):
-            line_start, line_end = offset, offset + len(raw)
-            offset = line_end + 1
-            start, end = _strip_span(self.text, line_start, line_end)
-            if start == end:
-                continue
+            start, end = _strip_span(self.text, offset, offset + len(raw))
+            offset += len(raw) + 1
             # Markdown decoration in a .txt file ("**一、存在的问题**", "# 标题") is not text.
             while start < end and self.text[start] in _DECORATION:
                 start += 1
             while end > start and self.text[end - 1] in "*_":
                 end -= 1
-            line = self.text[start:end]
-            if not line.strip():
-                continue
-            if not self.title and start < 4 * MAX_TITLE and self._is_title(line, number):
-                self.title = line.strip()
-                continue
-            level, marker = self._marker(line)
-            hinted = self.hints.get(number)
-            head_match = _HEAD_END.search(line, marker)
-            head_end = head_match.start() if head_match else len(line)
-            head = line[:head_end].rstrip(_TRAIL)
-            rest = line[head_end:].lstrip(_TRAIL)
-            body_start = end - len(rest)
-            named = level in (1, 2) or hinted or len(line) <= SHORT_SECTION_LINE
-            section = match_section(line[marker:head_end], self.taxonomy) if named else None
-            if level == 0 and not hinted and section is None:
-                self.pending = None  # the heading above got its body
-                yield from self._body(start, end)
-                continue
-            self.structured = True
-            depth = level or (1 if section else min(hinted or 3, 3))
-            if self.pending is not None and self.pending[0].level >= depth:
-                yield from self._flush_pending()
-            self.pending = None
-            if section is not None:
-                self.state.open(_Heading(2 if level == 2 else 1, head, section=section))
-                if rest:
-                    yield from self._body(body_start, end)
-                continue
-            dimension = level in (1, 2) and is_dimension_heading(head, self.taxonomy)
-            if not rest or dimension or len(find_inline_points(rest)) >= 2:
-                heading = _Heading(depth, head, is_dimension=dimension)
-                self.state.open(heading)
-                if rest:
-                    yield from self._body(body_start, end)
-                else:
-                    self.pending = (heading, start, end)
-                continue
-            # A numbered point with its own body ("（一）强化理论武装。深入学习……"): one passage.
-            self.state.close(depth)
-            yield from self._emit(start, end)
+            if self.text[start:end].strip() and not _DATE_LINE.match(self.text[start:end]):
+                lines.append(_Line(number, start, end))
+        return lines
+
+    def _is_heading_line(self, line: _Line) -> bool:
+        text = self.text[line.start : line.end]
+        level, marker = line_marker(text)
+        if level == 1 or self.hints.get(line.number):
+            return True
+        head = HEAD_END.split(text[marker:], maxsplit=1)[0]
+        short = len(text) <= SHORT_SECTION_LINE or text.endswith(("：", ":"))
+        if short and match_section(head if level else text, self.taxonomy):
+            return True
+        return level == 2 and is_dimension_heading(head, self.taxonomy) and len(
+            text) - marker - len(head) <= 1
+
+    def _dangles(self, start: int, end: int, after: _Line) -> bool:
+        """The block ends with a bare point title whose body is the next line."""
+        block = self.text[start:end]
+        next_text = self.text[after.start : after.end]
+        if line_marker(next_text)[0] or starts_with_point(next_text) or self.hints.get(
+                after.number) or next_text.startswith(_CLOSING):
+            return False
+        tail = last_point_start(block)
+        return tail >= 0 and is_short_title(block[tail:]) and not is_dimension_heading(
+            block[tail:], self.taxonomy) and not match_section(block[tail:], self.taxonomy)
+
+    def run(self) -> Iterator[Segment]:
+        lines = self._lines()
+        k = 0
+        while k < len(lines):
+            first = lines[k]
+            start, end = first.start, first.end
+            if not self._is_heading_line(first):
+                while k + 1 < len(lines) and self._dangles(start, end, lines[k + 1]):
+                    k += 1
+                    end = lines[k].end
+            k += 1
+            yield from self._block(first.number, start, end)
         yield from self._flush_pending()
 
+    def _block(self, number: int, start: int, end: int) -> Iterator[Segment]:
+        line = self.text[start:end]
+        if not self.title and not self.seen_body and not self.state.stack:
+            if start < 4 * MAX_TITLE and self._is_title(line, number):
+                self.title = line.strip()
+                return
+            if not self.title and number == self._first_line():
+                self.excerpt = True
+        if self.title and not self.seen_body and not self.state.stack and _is_byline(line):
+            return  # "市实验小学第二党支部书记" under the title: who wrote it, not a point
+        level, marker = line_marker(line)
+        hinted = self.hints.get(number)
+        head_match = HEAD_END.search(line, marker)
+        head_end = head_match.start() if head_match else len(line)
+        head = line[:head_end].rstrip(TRAIL)
+        rest = line[head_end:].lstrip(TRAIL)
+        body_start = end - len(rest)
+        named = level in (1, 2) or hinted or len(line) <= SHORT_SECTION_LINE or (
+            line.endswith(("：", ":")) and len(line) <= LEAD_IN)
+        section = match_section(line[marker:head_end], self.taxonomy) if named else None
+        if level == 0 and not hinted and section is None:
+            if self.pending is not None and self.pending[0].level >= 3 and not (
+                    starts_with_point(line) or len(find_inline_points(line)) >= 2):
+                yield from self._flush_pending()  # a plain paragraph: the title above was a point
+            self.pending = None  # the heading above got its points
+            yield from self._body(start, end)
+            return
+        self.structured = True
+        depth = level or (1 if section else min(hinted or 3, 3))
+        if self.pending is not None and self.pending[0].level >= depth:
+            yield from self._flush_pending()
+        self.pending = None
+        if section is not None:
+            self.state.open(_Heading(2 if level == 2 else 1, head, section=section))
+            if rest:
+                yield from self._body(body_start, end)
+            return
+        dimension = bool(level or hinted) and (level != 3 or not rest) and is_dimension_heading(
+            head, self.taxonomy)
+        titled = not rest and (len(head) - marker <= 30 and "，" not in head or dimension)
+        if titled or dimension or len(find_inline_points(rest)) >= 2:
+            heading = _Heading(depth, head, is_dimension=dimension)
+            self.state.open(heading)
+            if rest:
+                yield from self._body(body_start, end)
+            else:
+                self.pending = (heading, start, end)
+            return
+        # A numbered point with its own body ("（一）强化理论武装。深入学习……"): one passage.
+        self.state.close(depth)
+        yield from self._emit(start, end)
+
+    def _first_line(self) -> int:
+        return next((n for n, raw in enumerate(self.text.split("\n")) if raw.strip()), 0)
+
     def _is_title(self, line: str, number: int) -> bool:
-        if self.hints.get(number) == 1 and not self._marker(line)[0]:
+        level, _ = line_marker(line)
+        if self.hints.get(number) == 1 and not level:
             return True
-        level, _ = self._marker(line)
         plain = line.strip()
         return (
             level == 0
             and 0 < len(plain) <= MAX_TITLE
-            and not plain.endswith(("。", "：", ":"))
-            and match_section(plain, self.taxonomy) is None
+            and not plain.endswith(("。", "：", ":", "，", ","))
+            and not re.search(r"[。；;！？!?]", plain)
+            and (not re.search(r"[，,]", plain) or plain.endswith(("材料", "提纲", "发言")))
+            and (len(plain) > SHORT_SECTION_LINE or match_section(plain, self.taxonomy) is None)
             and not find_inline_points(plain)
         )
+
+
+def _is_byline(line: str) -> bool:
+    plain = line.strip().strip("（）()")
+    return 0 < len(plain) <= 40 and not re.search(r"[。；;，,：:！？]", plain) and not line_marker(
+        plain)[0]
 
 
 def iter_segments(source: SourceText, taxonomy: Taxonomy) -> tuple[str, list[Segment], bool]:
     """(title, segments, structured); ``structured`` is False for the plain-paragraph fallback."""
     segmenter = _Segmenter(source, taxonomy)
     segments = list(segmenter.run())
+    if segmenter.excerpt:
+        segments = [replace(s, excerpt=True) for s in segments]
     return segmenter.title, segments, segmenter.structured
 
 

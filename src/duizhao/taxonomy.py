@@ -22,6 +22,8 @@ Kind = Literal["role", "section", "dimension"]
 KINDS: tuple[Kind, ...] = ("role", "section", "dimension")
 _TABLES = {"role": "roles", "section": "sections", "dimension": "dimensions"}
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+UNKNOWN_ROLE = "unknown"  # the role when nothing says who wrote a document (CONTRACT)
+_UNKNOWN_SPEC = {"name": "未知", "aliases": ["未知角色", "角色未知"]}
 KIND_NAMES = {"role": "角色 role", "section": "部分 section", "dimension": "维度 dimension"}
 
 
@@ -36,7 +38,7 @@ class LabelDef:
     headings: tuple[re.Pattern[str], ...] = ()  # sections: heading regexes
     heading_words: tuple[str, ...] = ()  # dimensions: words that decide a heading
     strong: tuple[str, ...] = ()  # dimensions: weighty words in the passage
-    weak: tuple[str, ...] = ()  # dimensions: light words in the passage
+    weak: tuple[str, ...] = ()  # dimensions: light words; sections: wording (不够, 根源, 要…)
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,7 @@ def _raw(version: str, tables: dict[str, dict[str, LabelDef]]) -> dict[str, Any]
         if kind == "role":
             out["cues"] = label.cues
         elif kind == "section":
-            out["headings"] = [p.pattern for p in label.headings]
+            out.update(headings=[p.pattern for p in label.headings], cues=list(label.weak))
         else:
             out.update(heading=list(label.heading_words), strong=list(label.strong),
                        cues=list(label.weak))
@@ -119,6 +121,8 @@ def _parse(data: dict[str, Any], source: str) -> Taxonomy:
     tables: dict[str, dict[str, LabelDef]] = {}
     for kind in KINDS:
         table = data.get(_TABLES[kind])
+        if kind == "role" and isinstance(table, dict) and table:
+            table = {**table, UNKNOWN_ROLE: table.get(UNKNOWN_ROLE, _UNKNOWN_SPEC)}
         if not isinstance(table, dict) or not table:
             raise UsageError(f"分类文件 {source} 缺少 [{_TABLES[kind]}] 表。",
                              f"Taxonomy file {source} has no [{_TABLES[kind]}] table.")
@@ -153,7 +157,7 @@ def _parse(data: dict[str, Any], source: str) -> Taxonomy:
                 headings=patterns,
                 heading_words=_strings(spec.get("heading"), where),
                 strong=_strings(spec.get("strong"), where),
-                weak=_strings(spec.get("cues") if kind == "dimension" else None, where),
+                weak=_strings(spec.get("cues") if kind != "role" else None, where),
             )
         tables[kind] = labels
     if "other" not in tables["dimension"]:
