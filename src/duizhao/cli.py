@@ -307,6 +307,36 @@ def shell_command(
         run_shell(index, model=model, plain=plain)
 
 
+@command(name="check")
+def check_command(
+    draft: Annotated[Path, typer.Argument(metavar="草稿", help="草稿：.docx、.md 或 .txt。")],
+    index: IndexOption = Path(DEFAULT_INDEX_DIR),
+    year: Annotated[int | None, typer.Option(
+        "--year", help="会议召开的年份（默认今年），用于查过时的提法。")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON。")] = False,
+) -> None:
+    """查草稿：每句与资料库最相近的段落及抄录比例，全文抄录比例，以及过时的提法。
+
+    示例：duizhao check 对照检查材料.docx --year 2025 --json
+    """
+    import datetime
+
+    from duizhao.check import check_draft
+    from duizhao.search import Searcher
+
+    with user_errors():
+        if not draft.is_file():
+            raise UsageError(f"找不到草稿文件：{draft}", f"No such draft file: {draft}")
+        searcher = Searcher.open(index)
+        report = check_draft(draft, searcher, year or datetime.date.today().year)
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False) + "\n")
+    else:
+        from duizhao.check.report import report_text
+
+        typer.echo(report_text(report))
+
+
 @command(name="search")
 def search_command(
     query: Annotated[str | None, typer.Argument(metavar="检索内容", help="检索内容。")] = None,
