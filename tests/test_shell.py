@@ -272,6 +272,11 @@ def test_save_at_a_terminal_asks_before_replacing_a_file(index: Path, tmp_path: 
         child.sendintr()
         expect(child, "草稿.docx 未改动")
         expect(child, "]>")
+        send(child, "/save 草稿.docx")
+        expect(child, "覆盖 草稿.docx？")
+        child.sendeof()  # Ctrl-D at this question cancels too (it never overwrites)
+        expect(child, "草稿.docx 未改动")
+        expect(child, "]>")
         assert existing.read_bytes() == b"the user's own draft"
         send(child, "/save 草稿.docx")
         expect(child, "覆盖 草稿.docx？")

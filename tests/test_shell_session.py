@@ -240,6 +240,15 @@ def test_move_note_outline_and_titles(shell: ShellSession) -> None:
     assert shell.basket.info.date == "" and shell.basket.info.title.startswith("2024")
 
 
+def test_check_in_the_shell(shell: ShellSession, tmp_path: Path) -> None:
+    (tmp_path / "稿.txt").write_text(PASSAGES[0].text + "我们认真开展了党史学习教育。\n", "utf-8")
+    out = shell.handle("/check 稿.txt 2025")
+    assert "共 2 句，1 句主要取自资料库" in out and "来源：《对照检查材料》" in out
+    assert "党史学习教育" in out.split("过时的提法（按 2025 年召开的会议）", 1)[1]
+    assert "没有发现过时的提法" in shell.handle("/check 稿.txt 2022")
+    assert "用法：/check" in shell.handle("/check")
+
+
 def test_a_line_that_was_not_utf8_is_a_message(shell: ShellSession) -> None:
     out = io.StringIO()
     run_plain(shell, [b"/role \xd6\xa7\xb2\xbf\n", "学习\n".encode(), b"/quit\n"], out)

@@ -166,6 +166,8 @@ def _comment_styles(document: Any) -> None:
     mark = document.styles.add_style("annotation reference", WD_STYLE_TYPE.CHARACTER)
     mark.style_id = "CommentReference"
     mark.font.size = _pt(8)
+    for style in (text, mark):  # Word's built-in styles by name, not new custom ones
+        style.element.attrib.pop(_w("w:customStyle"), None)
 
 
 def _pt(value: float) -> Any:

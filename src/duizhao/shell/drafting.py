@@ -33,11 +33,13 @@ NO = ("n", "no", "否", "另存")
 
 @dataclass
 class Question:
-    """A question awaiting the next line; ``cancelled`` is what Ctrl-C at it says."""
+    """A question awaiting the next line; ``cancelled`` is what Ctrl-C at it says;
+    ``on_eof`` the answer Ctrl-D gives (``None``: Ctrl-D cancels, like Ctrl-C)."""
 
     prompt: str
     answer: Callable[[str], str]
     cancelled: str = "已取消。"
+    on_eof: str | None = None
 
 
 class DraftingCommands:
@@ -264,5 +266,6 @@ class DraftingCommands:
             said = "好的，继续。/save 文件.docx 保存草稿。"
             return said + (f"\n{self.handle(reply)}" if reply.startswith(("/", "／")) else "")
 
-        self.pending = Question("仍要退出吗？y 退出 / 其他留下：", answer, "好的，继续。")
+        self.pending = Question("仍要退出吗？y 退出 / 其他留下：", answer, "好的，继续。",
+                                on_eof="y")  # Ctrl-D twice leaves
         return f"篮子里的 {count} 条还没有保存成文件（/save 文件.docx）。"

@@ -133,9 +133,14 @@ def run_terminal(session: ShellSession) -> int:
             if said:
                 print(said)
             continue
-        except EOFError:  # Ctrl-D: quit (at the quit question, Ctrl-D again means yes)
-            asking = session.pending is not None
-            print(session.handle("y" if asking else "/quit"))
+        except EOFError:  # Ctrl-D: quit; at a question, its own Ctrl-D answer or cancel
+            question = session.pending
+            if question is None:
+                print(session.handle("/quit"))
+            elif question.on_eof is not None:
+                print(session.handle(question.on_eof))
+            else:
+                print(session.cancel_question())
             continue
         try:
             answer = session.handle(line)
