@@ -163,23 +163,27 @@ def write_docx(
 
 
 def read_draft(path: Path) -> list[tuple[str, str, str, str]]:
-    """A saved draft (.docx) as (section heading, dimension heading, passage text, source line).
+    """A saved draft (.docx) as (section heading, sub-heading, paragraph text, source).
 
-    Heading 1 is the section, Heading 2 the dimension; a "来源：" paragraph belongs to the passage
-    before it; the Title is skipped.
+    Headings are the paragraphs in the draft's "一级标题" / "二级标题" styles; the source is the
+    text of the Word comment anchored on the paragraph ("" where there is none). The title,
+    byline and date are skipped.
     """
     import docx
+    from docx.oxml.ns import qn
 
+    document = docx.Document(str(path))
+    comments = {str(c.comment_id): c.text for c in document.comments}
     section = dimension = ""
     entries: list[tuple[str, str, str, str]] = []
-    for para in docx.Document(str(path)).paragraphs:
+    for para in document.paragraphs:
         style = para.style.name if para.style is not None else ""
-        if style == "Heading 1":
-            section = para.text
-        elif style == "Heading 2":
+        if style == "一级标题":
+            section, dimension = para.text, ""
+        elif style == "二级标题":
             dimension = para.text
-        elif para.text.startswith("来源："):
-            entries[-1] = (*entries[-1][:3], para.text)
-        elif style != "Title":
-            entries.append((section, dimension, para.text, ""))
+        elif style == "Normal":
+            ids = [e.get(qn("w:id")) for e in para._p.iter(qn("w:commentRangeStart"))]
+            entries.append((section, dimension, para.text,
+                            "\n".join(comments[i] for i in ids)))
     return entries

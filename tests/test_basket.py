@@ -1,27 +1,30 @@
-"""The basket export: standard order, dimension order, sources, .md and .docx by suffix."""
+"""The basket: slots, draft order, moves and notes, and a copy on disk that is never lost."""
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import pytest
-from docx_fixtures import read_draft
 from hypothesis import given
 from hypothesis import strategies as st
 
 from duizhao.basket import (
+    BASKET_FILE,
     Basket,
-    chinese_number,
-    group_passages,
-    save_basket,
-    source_note,
-    to_markdown,
+    basket_path,
+    draft_from_basket,
+    load_basket,
+    store_basket,
 )
+from duizhao.draft import DraftInfo, Labels
 from duizhao.errors import UsageError
 from duizhao.models import Label, Passage, passage_id
 from duizhao.taxonomy import load_taxonomy
 
 TAX = load_taxonomy()
+LABELS = Labels.from_taxonomy(TAX)
 
 
 def make(text: str, section: str, dimension: str, doc: str = "corpus/a.txt") -> Passage:
@@ -39,69 +42,107 @@ PROBLEM_THEORY = make("一是理论学习不够系统。", "problem", "theory")
 CAUSE = make("理想信念有所松懈。", "cause", "politics")
 
 
-def test_chinese_number() -> None:
-    assert [chinese_number(n) for n in (1, 6, 10, 12, 20, 23)] == \
-        ["一", "六", "十", "十二", "二十", "二十三"]
+def basket_of(*passages: Passage) -> Basket:
+    basket = Basket(LABELS)
+    for p in passages:
+        basket.add(p)
+    return basket
 
 
-def test_group_in_taxonomy_order_not_pick_order() -> None:
-    groups = group_passages([MEASURE, PROBLEM_STYLE, CAUSE, PROBLEM_THEORY], TAX)
-    assert [g.section for g in groups] == ["problem", "cause", "measure"]
-    assert [d[0] for d in groups[0].dimensions] == ["theory", "style"]
-    assert groups[0].section_name == "存在问题"
+def test_draft_order_is_section_then_dimension_then_pick_order() -> None:
+    basket = basket_of(MEASURE, PROBLEM_STYLE, CAUSE, PROBLEM_THEORY)
+    assert [i.passage for i in basket.ordered()] == [PROBLEM_THEORY, PROBLEM_STYLE, CAUSE,
+                                                     MEASURE]
+    assert not basket.add(CAUSE) and len(basket) == 4  # kept once
 
 
-def test_unknown_keys_go_last() -> None:
-    odd = make("新主题的内容。", "problem", "new_theme")
-    groups = group_passages([odd, PROBLEM_THEORY], TAX)
-    assert [d[0] for d in groups[0].dimensions] == ["theory", "new_theme"]
-
-
-def test_basket_add_is_idempotent_and_drop_is_one_based() -> None:
-    basket = Basket()
-    assert basket.add(CAUSE) and basket.add(MEASURE)
-    assert not basket.add(CAUSE)
+def test_drop_checks_every_number_before_removing_any() -> None:
+    basket = basket_of(MEASURE, CAUSE)
+    with pytest.raises(UsageError, match="可用编号：1–2"):
+        basket.drop([1, 3])
     assert len(basket) == 2
-    assert basket.drop(1) is CAUSE
-    with pytest.raises(UsageError, match="可用编号：1–1"):
-        basket.drop(2)
+    assert [i.passage for i in basket.drop([1])] == [CAUSE]  # draft order: 原因剖析 first
 
 
-def test_markdown_layout_and_sources() -> None:
-    md = to_markdown([MEASURE, PROBLEM_THEORY, CAUSE], TAX)
-    assert md.index("## 一、存在问题") < md.index("## 二、原因剖析") < md.index("## 三、整改措施")
-    assert md.index("理论学习不够系统") < md.index("理想信念") < md.index("加强理论武装")
-    assert ("> 来源：《个人对照检查材料》（corpus/a.txt） · "
-            "一、存在的主要问题 › （一）理论学习方面") in md
-    assert "### （一）理论学习" in md
+def test_move_and_note_place_items_in_slots() -> None:
+    basket = basket_of(PROBLEM_THEORY, PROBLEM_STYLE)
+    moved = basket.move(1, None, "integrity")  # only the dimension changes
+    assert (moved.section, moved.dimension) == ("problem", "integrity")
+    basket.move(1, "cause", None)  # item 1 is now 工作作风 (style sorts before integrity)
+    basket.add_note("我自己的话。", "problem", "theory")
+    assert [(i.section, i.dimension, i.text) for i in basket.ordered()] == [
+        ("problem", "theory", "我自己的话。"),
+        ("problem", "integrity", PROBLEM_THEORY.text),
+        ("cause", "style", PROBLEM_STYLE.text)]
+    assert ("problem", "style") in basket.empty_slots()
+    assert ("problem", "theory") not in basket.empty_slots()
+    entries = [p for p in basket.draft().points()]
+    assert entries[0].source is None and entries[1].source is not None
 
 
-def test_save_docx_groups_under_headings(tmp_path: Path) -> None:
-    out = save_basket([MEASURE, PROBLEM_STYLE, PROBLEM_THEORY], tmp_path / "稿.docx", TAX)
-    seen = read_draft(out)
-    assert [s[:2] for s in seen] == [
-        ("一、存在问题", "（一）理论学习"),
-        ("一、存在问题", "（二）工作作风"),
-        ("二、整改措施", "（一）理论学习"),
-    ]
-    assert "corpus/b.txt" in seen[1][3]
+def test_stored_basket_is_a_self_contained_snapshot(tmp_path: Path) -> None:
+    basket = basket_of(PROBLEM_THEORY, MEASURE)
+    basket.add_note("自写段落。", "cause", "theory")
+    basket.info = DraftInfo(title="标题", unit="单位", name="张三", date="2025年1月20日")
+    path = tmp_path / BASKET_FILE
+    store_basket(basket, path)
+    assert [p.name for p in tmp_path.iterdir()] == [BASKET_FILE]  # no temp file left
+    data = json.loads(path.read_text("utf-8"))
+    pick = data["items"][0]["passage"]
+    assert {"id", "text", "doc", "title", "headings", "labels"} <= set(pick)
+    again, note = load_basket(path, LABELS)
+    assert note is None
+    assert [i.to_json() for i in again.items] == [i.to_json() for i in basket.items]
+    assert again.info == basket.info and again.picks == basket.picks
 
 
-def test_save_markdown_and_bad_suffix(tmp_path: Path) -> None:
-    out = save_basket([CAUSE], tmp_path / "draft.MD", TAX)
-    assert "## 一、原因剖析" in out.read_text("utf-8")
-    with pytest.raises(UsageError, match=r"\.md 或 \.docx"):
-        save_basket([CAUSE], tmp_path / "draft.pdf", TAX)
+def test_unsaved_until_written_and_again_after_a_change(tmp_path: Path) -> None:
+    basket = basket_of(CAUSE)
+    assert basket.unsaved
+    basket.mark_saved()
+    assert not basket.unsaved
+    store_basket(basket, tmp_path / BASKET_FILE)
+    again, _ = load_basket(tmp_path / BASKET_FILE)
+    assert not again.unsaved  # the saved state survives a restart
+    again.add(MEASURE)
+    assert again.unsaved
+
+
+def test_missing_basket_is_empty_and_damaged_one_is_kept_aside(tmp_path: Path) -> None:
+    empty, note = load_basket(tmp_path / BASKET_FILE, LABELS)
+    assert len(empty) == 0 and note is None
+    (tmp_path / BASKET_FILE).write_text("{not json", "utf-8")
+    basket, note = load_basket(tmp_path / BASKET_FILE, LABELS)
+    assert len(basket) == 0 and note is not None and "改名保留" in note
+    aside = [p for p in tmp_path.iterdir() if p.name.startswith(f"{BASKET_FILE}.broken-")]
+    assert len(aside) == 1 and aside[0].read_text("utf-8") == "{not json"
+
+
+def test_a_failed_store_is_a_message_and_keeps_the_old_copy(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="篮子无法存盘.*文件或文件夹不存在"):
+        store_basket(basket_of(CAUSE), tmp_path / "gone" / BASKET_FILE)
+    path = tmp_path / BASKET_FILE
+    store_basket(basket_of(CAUSE), path)
+    before = path.read_bytes()
+    (tmp_path / f".{BASKET_FILE}.tmp-{os.getpid()}").mkdir()  # the temp name is taken
+    with pytest.raises(UsageError, match="篮子无法存盘"):
+        store_basket(basket_of(CAUSE, MEASURE), path)
+    assert path.read_bytes() == before
+
+
+def test_draft_from_basket_writes_and_remembers_settings(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    index.mkdir()
     with pytest.raises(UsageError, match="篮子为空"):
-        save_basket([], tmp_path / "draft.md", TAX)
-    with pytest.raises(UsageError, match="目录不存在"):
-        save_basket([CAUSE], tmp_path / "no" / "draft.md", TAX)
-
-
-def test_source_note_without_chain() -> None:
-    bare = Passage(id="x", doc="d.txt", title="", role=Label("community_member"),
-                   section=Label("problem"), dimension=Label("other"), heading="", text="t")
-    assert source_note(bare) == "来源：d.txt"
+        draft_from_basket(index, tmp_path / "稿.md")
+    store_basket(basket_of(PROBLEM_THEORY, CAUSE), basket_path(index))
+    basket, _ = draft_from_basket(index, tmp_path / "稿.md", title="我的标题", name="张三")
+    text = (tmp_path / "稿.md").read_text("utf-8")
+    assert text.startswith("# 我的标题\n\n张三\n") and "## 一、存在的问题" in text
+    again, _ = load_basket(basket_path(index))
+    assert again.info.title == "我的标题" and not again.unsaved
+    with pytest.raises(UsageError, match="已存在"):
+        draft_from_basket(index, tmp_path / "稿.md")
 
 
 sections = st.sampled_from(TAX.keys("section"))
@@ -109,13 +150,10 @@ dimensions = st.sampled_from(TAX.keys("dimension"))
 
 
 @given(st.lists(st.tuples(sections, dimensions), max_size=12))
-def test_grouping_keeps_every_passage_once_in_order(labels: list[tuple[str, str]]) -> None:
-    passages = [make(f"第{i}条。", s, d) for i, (s, d) in enumerate(labels)]
-    groups = group_passages(passages, TAX)
-    flat = [p for g in groups for _, _, items in g.dimensions for p in items]
-    assert sorted(p.text for p in flat) == sorted(p.text for p in passages)
-    keys = [(TAX.keys("section").index(p.section.value),
-             TAX.keys("dimension").index(p.dimension.value)) for p in flat]
+def test_ordering_keeps_every_item_once_in_taxonomy_order(labels: list[tuple[str, str]]) -> None:
+    basket = basket_of(*[make(f"第{i}条。", s, d) for i, (s, d) in enumerate(labels)])
+    ordered = basket.ordered()
+    assert sorted(i.text for i in ordered) == sorted(f"第{i}条。" for i in range(len(labels)))
+    keys = [(TAX.keys("section").index(i.section), TAX.keys("dimension").index(i.dimension))
+            for i in ordered]
     assert keys == sorted(keys)
-    md = to_markdown(passages, TAX) if passages else ""
-    assert all(p.text in md for p in passages)

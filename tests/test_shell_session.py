@@ -8,6 +8,7 @@ real ``duizhao shell`` over a real index.
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,15 +135,127 @@ def test_pick_basket_drop_save(shell: ShellSession, tmp_path: Path) -> None:
     assert "篮子共 3 条" in shell.handle("/basket")
     assert "可用编号" in shell.handle("/drop 1 7") and len(shell.basket) == 3
     shell.handle("/drop 1")
-    assert [p.ordinal for p in shell.basket.passages] == [2, 1]
-    assert "已保存 2 条" in shell.handle("/save 草稿.md")
-    assert not shell.unsaved
+    assert [p.ordinal for p in shell.basket.picks] == [2, 1]
+    out = shell.handle("/save 草稿.md")
+    assert "已保存 2 条" in out and "来源在脚注中" in out
+    assert "处空缺——存在问题缺政治素质" in out  # empty slots are named
+    assert not shell.basket.unsaved
     text = (tmp_path / "草稿.md").read_text("utf-8")
-    assert text.index("第2条") < text.index("第1条")  # same group: pick order
-    assert "覆盖" in shell.handle("/save 草稿.md")
-    assert ".md 或 .docx" in shell.handle("/save 草稿.txt")
+    assert text.index("第2条") < text.index("第1条")  # same slot: pick order
+    assert ".docx 或 .md" in shell.handle("/save 草稿.txt")
     shell.handle("/drop 2")
-    assert shell.unsaved and "未保存" in shell.handle("/quit")
+    assert shell.basket.unsaved
+
+
+def test_save_over_an_existing_file_on_a_pipe_writes_a_new_name(shell: ShellSession,
+                                                                tmp_path: Path) -> None:
+    (tmp_path / "稿.md").write_text("我的旧稿", "utf-8")
+    shell.handle("学习")
+    shell.handle("/pick 1")
+    out = shell.handle("/save 稿.md")
+    assert "稿.md 已存在，未覆盖；改存为 稿（2）.md" in out
+    assert (tmp_path / "稿.md").read_text("utf-8") == "我的旧稿"
+    assert "第0条" in (tmp_path / "稿（2）.md").read_text("utf-8")
+    assert "已保存" in shell.handle("/save 稿.md 覆盖")  # on purpose
+    assert "第0条" in (tmp_path / "稿.md").read_text("utf-8")
+    clean = shell.handle("/save 净稿.md 无来源")
+    assert "净稿，不含来源" in clean and "来源" not in (tmp_path / "净稿.md").read_text("utf-8")
+
+
+def test_save_over_an_existing_file_at_a_terminal_asks(tmp_path: Path) -> None:
+    shell = ShellSession(ListSearcher(list(PASSAGES)), TAX, cwd=tmp_path, interactive=True)
+    (tmp_path / "稿.md").write_text("我的旧稿", "utf-8")
+    shell.handle("学习")
+    shell.handle("/pick 1")
+    assert "稿.md 已存在" in shell.handle("/save 稿.md")
+    assert shell.prompt().startswith("覆盖 稿.md？")
+    assert "已取消保存，稿.md 未改动" in shell.handle("算了")
+    assert (tmp_path / "稿.md").read_text("utf-8") == "我的旧稿"
+    shell.handle("/save 稿.md")
+    assert "稿（2）.md" in shell.handle("n")
+    assert (tmp_path / "稿.md").read_text("utf-8") == "我的旧稿"
+    shell.handle("/save 稿.md")
+    assert "稿.md 未改动" in shell.cancel_question()  # Ctrl-C at the question
+    shell.handle("/save 稿.md")
+    out = shell.handle("/basket")  # a command instead of an answer: cancel, then run it
+    assert "已取消保存" in out and "篮子共 1 条" in out
+    shell.handle("/save 稿.md")
+    assert "已保存 1 条" in shell.handle("y")
+    assert "第0条" in (tmp_path / "稿.md").read_text("utf-8")
+
+
+def test_quit_with_unsaved_picks(tmp_path: Path) -> None:
+    piped = ShellSession(ListSearcher(list(PASSAGES)), TAX, cwd=tmp_path,
+                         basket_file=tmp_path / "basket.json")
+    piped.handle("学习")
+    piped.handle("/pick 1")
+    out = piped.handle("/quit")
+    assert piped.done and "还没有保存成文件" in out and "下次启动" in out
+    at_terminal = ShellSession(ListSearcher(list(PASSAGES)), TAX, cwd=tmp_path,
+                               basket_file=tmp_path / "basket.json", interactive=True)
+    assert "已恢复上次的篮子：1 条" in at_terminal.notes[0]
+    assert "还没有保存成文件" in at_terminal.handle("/quit") and not at_terminal.done
+    assert "继续" in at_terminal.handle("n") and not at_terminal.done
+    at_terminal.handle("/quit")
+    assert "再见" in at_terminal.handle("y") and at_terminal.done
+
+
+def test_basket_is_stored_after_every_change_and_restored(tmp_path: Path) -> None:
+    store = tmp_path / "basket.json"
+    first = ShellSession(ListSearcher(list(PASSAGES)), TAX, cwd=tmp_path, basket_file=store)
+    first.handle("学习")
+    first.handle("/pick 2")
+    assert store.exists() and len(json.loads(store.read_text("utf-8"))["items"]) == 1
+    first.handle("/note 整改措施 理论学习 我的整改打算。")
+    first.handle("/title 我的对照检查材料")
+    again = ShellSession(ListSearcher([]), TAX, cwd=tmp_path, basket_file=store)
+    assert [i.text for i in again.basket.ordered()] == [PASSAGES[1].text, "我的整改打算。"]
+    assert again.basket.info.title == "我的对照检查材料"  # the index need not hold them
+
+
+def test_move_note_outline_and_titles(shell: ShellSession) -> None:
+    shell.handle("学习")
+    shell.handle("/pick 1")
+    out = shell.handle("/move 1 整改措施 工作作风")
+    assert "已放到 整改措施 › 工作作风" in out
+    assert "不是部分或维度" in shell.handle("/move 1 天气")
+    assert "用法：/move" in shell.handle("/move 1")
+    assert "请指明放在哪个部分" in shell.handle("/note 只有文字")
+    shell.handle("/section 原因")
+    assert "原因剖析 › 其他" in shell.handle("/note 我自己写的一段。")
+    assert "存在问题 › 理论学习" in shell.handle("/note 问题 理论 学习不够。")
+    assert [(i.section, i.dimension) for i in shell.basket.ordered()] == [
+        ("problem", "theory"), ("cause", "other"), ("measure", "style")]
+    grid = shell.handle("/outline").splitlines()
+    assert grid[1].split() == ["理论学习", "政治素质", "能力本领", "担当作为", "工作作风", "廉洁自律"]
+    assert grid[2].startswith("存在问题") and "✓1" in grid[2]
+    assert "空 · 库0" in grid[2]  # the library has nothing for 存在问题·政治素质
+    assert grid[4].startswith("整改措施") and "✓1" in grid[4]
+    assert any(line.startswith("另有：原因剖析 › 其他 1 段") for line in grid)
+    shell.handle("/title 2024年度个人对照检查材料")
+    shell.handle("/author 某某社区党支部 张三")
+    info = shell.handle("/date 2025年1月20日")
+    assert "署名：某某社区党支部\u3000张三" in info and "日期：2025年1月20日" in info
+    shell.handle("/date 无")
+    assert shell.basket.info.date == "" and shell.basket.info.title.startswith("2024")
+
+
+def test_check_in_the_shell(shell: ShellSession, tmp_path: Path) -> None:
+    (tmp_path / "稿.txt").write_text(PASSAGES[0].text + "我们认真开展了党史学习教育。\n", "utf-8")
+    out = shell.handle("/check 稿.txt 2025")
+    assert "共 2 句，1 句主要取自资料库" in out and "来源：《对照检查材料》" in out
+    assert "党史学习教育" in out.split("过时的提法（按 2025 年召开的会议）", 1)[1]
+    assert "没有发现过时的提法" in shell.handle("/check 稿.txt 2022")
+    assert "用法：/check" in shell.handle("/check")
+
+
+def test_a_line_that_was_not_utf8_is_a_message(shell: ShellSession) -> None:
+    out = io.StringIO()
+    run_plain(shell, [b"/role \xd6\xa7\xb2\xbf\n", "学习\n".encode(), b"/quit\n"], out)
+    text = out.getvalue()
+    assert "不是 UTF-8" in text and shell.filters.role is None
+    assert " 1. [" in text and shell.done  # the session went on
+    assert "不是 UTF-8" in shell.handle("学\udcff习")  # a terminal hands on surrogates
 
 
 def test_commands_errors_and_quit(shell: ShellSession) -> None:

@@ -332,7 +332,7 @@ def shell_command(
     """交互式检索会话：筛选、检索、查看上下文、挑选并保存草稿。
 
     直接输入文字即检索；/role /dim /section 设筛选，/open N 看上下文，/pick N 放入篮子，
-    /save 草稿.docx 按 存在问题/原因剖析/整改措施 保存；/help 查看全部命令。
+    /save 草稿.docx 按公文格式保存；/help 查看全部命令。篮子存放在索引目录中，下次启动自动恢复。
     从管道读入时逐行执行并输出纯文本。
 
     示例：duizhao shell --index index   |   duizhao shell < session.txt
@@ -340,7 +340,70 @@ def shell_command(
     from duizhao.shell import run_shell
 
     with user_errors():
-        run_shell(index, model=model, plain=plain)
+        code = run_shell(index, model=model, plain=plain)
+    if code:
+        raise typer.Exit(code)
+
+
+@command(name="draft")
+def draft_command(
+    output: Annotated[Path, typer.Argument(metavar="文件", help="草稿文件：.docx 或 .md。")],
+    index: IndexOption = Path(DEFAULT_INDEX_DIR),
+    title: Annotated[str | None, typer.Option("--title", help="标题（默认用 /title 设的）。")]
+    = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="署名中的单位。")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="署名中的姓名。")] = None,
+    date: Annotated[str | None, typer.Option("--date", help="文末日期，如 2025年1月20日。")]
+    = None,
+    clean: Annotated[bool, typer.Option("--clean", help="净稿：不附来源批注/脚注。")] = False,
+    force: Annotated[bool, typer.Option("--force", help="文件已存在时覆盖。")] = False,
+) -> None:
+    """把 shell 中的篮子写成草稿：公文格式 .docx（或 .md），来源在批注/脚注中。
+
+    按 存在问题/原因剖析/整改措施 与维度排列，去掉原文的序号并重新编号。
+    文件已存在时不覆盖，除非加 --force。标题、署名、日期会记下，下次沿用。
+
+    示例：duizhao draft 对照检查材料.docx --unit 某某社区党支部 --name 张三 --date 2025年1月20日
+    """
+    from duizhao.basket import draft_from_basket
+
+    with user_errors():
+        basket, note = draft_from_basket(index, output, title=title, unit=unit, name=name,
+                                         date=date, sources=not clean, overwrite=force)
+        if note:
+            say(f"注意：{note}")
+        say(f"已写出草稿 {output}：{len(basket)} 段"
+            + ("（净稿）。" if clean else "，来源在批注/脚注中。"))
+
+
+@command(name="check")
+def check_command(
+    draft: Annotated[Path, typer.Argument(metavar="草稿", help="草稿：.docx、.md 或 .txt。")],
+    index: IndexOption = Path(DEFAULT_INDEX_DIR),
+    year: Annotated[int | None, typer.Option(
+        "--year", help="会议召开的年份（默认今年），用于查过时的提法。")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON。")] = False,
+) -> None:
+    """查草稿：每句与资料库最相近的段落及抄录比例，全文抄录比例，以及过时的提法。
+
+    示例：duizhao check 对照检查材料.docx --year 2025 --json
+    """
+    import datetime
+
+    from duizhao.check import check_draft
+    from duizhao.search import Searcher
+
+    with user_errors():
+        if not draft.is_file():
+            raise UsageError(f"找不到草稿文件：{draft}", f"No such draft file: {draft}")
+        searcher = Searcher.open(index)
+        report = check_draft(draft, searcher, year or datetime.date.today().year)
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False) + "\n")
+    else:
+        from duizhao.check.report import report_text
+
+        typer.echo(report_text(report))
 
 
 @command(name="search")

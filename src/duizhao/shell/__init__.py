@@ -1,6 +1,7 @@
 """``duizhao shell``: the interactive drafting session (search, open, pick, save).
 
-``session`` holds the state and the commands, ``render`` turns records into text,
+``session`` holds the state and the search commands, ``drafting`` the basket, draft and check
+commands, ``render`` turns records into text,
 ``complete`` does Tab completion, ``frontend`` runs prompt_toolkit or the plain line mode.
 """
 

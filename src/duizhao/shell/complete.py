@@ -40,7 +40,12 @@ class ShellCompleter(Completer):
         if match is None or command is None or command.completes is None:
             return
         arg = match.group(2)
-        if command.completes == "path":
+        if command.completes == "slot":  # /move N 维度|部分, /note 部分 维度 文字
+            words = arg.split(" ")
+            if len(words) <= 3:  # the slot words only, not the note's own text
+                for kind in ("section", "dimension"):
+                    yield from self._labels(kind, words[-1])
+        elif command.completes == "path":
             yield from self.paths.get_completions(Document(arg, len(arg)), complete_event)
         elif command.completes == "mode":
             for value in (*MODES, *MODE_ALIASES):

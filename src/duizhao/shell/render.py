@@ -6,22 +6,41 @@ what a test reads from a pipe is exactly what a person sees at the prompt.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import TYPE_CHECKING
 
-from duizhao.basket import source_note
 from duizhao.models import Passage
 from duizhao.taxonomy import Taxonomy
 
 if TYPE_CHECKING:
+    from duizhao.basket import Basket
+    from duizhao.draft import DraftInfo
     from duizhao.search import Filters, SearchHit, SearchResult
 
 MODE_NAMES = {"hybrid": "混合检索", "dense": "语义检索", "keyword": "关键词检索"}
 SNIPPET = 120  # characters of a result shown in a list; /open shows all of it
+OUTLINE_EXAMPLES = 6  # empty slots /outline shows an example passage for
 
 
 def snippet(text: str, width: int = SNIPPET) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def source_note(passage: Passage) -> str:
+    """Where a passage came from: document title and path, and its heading chain."""
+    chain = " › ".join(h for h in passage.headings if h) or passage.heading
+    where = f"《{passage.title}》（{passage.doc}）" if passage.title else passage.doc
+    return f"来源：{where}" + (f" · {chain}" if chain else "")
+
+
+def width(text: str) -> int:
+    """Terminal columns: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, columns: int) -> str:
+    return text + " " * max(0, columns - width(text))
 
 
 def labels(passage: Passage, taxonomy: Taxonomy) -> str:
@@ -89,12 +108,77 @@ def in_context(number: int, hit: SearchHit, neighbours: list[Passage],
     return "\n".join(lines)
 
 
-def basket_list(passages: list[Passage], taxonomy: Taxonomy) -> str:
-    if not passages:
-        return "篮子为空。用 /pick N 挑选结果。"
-    lines = [f"篮子共 {len(passages)} 条（保存时按 存在问题/原因剖析/整改措施、再按维度排列）："]
-    for number, passage in enumerate(passages, 1):
-        lines.append(f"{number:>2}. [{labels(passage, taxonomy)}] {snippet(passage.text, 60)}")
-        lines.append(f"    {source_note(passage)}")
-    lines.append("/drop N 移除 · /save 文件.docx 或 文件.md 保存")
+def basket_list(basket: Basket, taxonomy: Taxonomy) -> str:
+    """The basket in draft order: slot, author's role (or 自写), a snippet, the source."""
+    if not basket:
+        return "篮子为空。用 /pick N 挑选结果，或 /note 部分 维度 文字 写一段。"
+    lines = [f"篮子共 {len(basket)} 条（按草稿顺序：存在问题/原因剖析/整改措施，再按维度）："]
+    for number, item in enumerate(basket.ordered(), 1):
+        who = taxonomy.name("role", item.passage.role.value) if item.passage else "自写"
+        slot = " · ".join((taxonomy.name("section", item.section),
+                           taxonomy.name("dimension", item.dimension), who))
+        lines.append(f"{number:>2}. [{slot}] {snippet(item.text, 60)}")
+        if item.passage is not None:
+            lines.append(f"    {source_note(item.passage)}")
+    lines.append("/drop N 移除 · /move N 维度|部分 换位置 · /outline 提纲 · /save 文件.docx 保存")
     return "\n".join(lines)
+
+
+def outline(basket: Basket, taxonomy: Taxonomy, offers: dict[tuple[str, str], tuple[int, str]],
+            role: str | None) -> str:
+    """The 3 × 6 grid of core sections × dimensions: picked counts, or what the library offers."""
+    from duizhao.basket import CORE_SECTIONS
+
+    dims = [k for k in taxonomy.keys("dimension") if k != "other"]
+    cell = 11
+    whose = f"（{taxonomy.name('role', role)}）" if role else ""
+    lines = [f"提纲：✓N 已选 N 段；空缺处为库中可选的段数{whose}。",
+             pad("", 10) + "".join(pad(taxonomy.name("dimension", d), cell) for d in dims)]
+    for section in CORE_SECTIONS:
+        cells = []
+        for dim in dims:
+            count = basket.count(section, dim)
+            offered = offers.get((section, dim), (0, ""))[0]
+            cells.append(f"✓{count}" if count else f"空 · 库{offered}")
+        lines.append(pad(taxonomy.name("section", section), 10)
+                     + "".join(pad(c, cell) for c in cells))
+    others = [(s, d) for s in taxonomy.keys("section") for d in taxonomy.keys("dimension")
+              if basket.count(s, d) and (s not in CORE_SECTIONS or d not in dims)]
+    if others:
+        lines.append("另有：" + "；".join(
+            f"{taxonomy.name('section', s)} › {taxonomy.name('dimension', d)} "
+            f"{basket.count(s, d)} 段" for s, d in others))
+    examples = [(slot, text) for slot, (n, text) in offers.items() if n and text]
+    if examples:
+        lines.append("空缺处库中的例子（/section 部分 /dim 维度 后检索可看更多）：")
+        for (section, dim), text in examples[:OUTLINE_EXAMPLES]:
+            where = f"{taxonomy.name('section', section)}·{taxonomy.name('dimension', dim)}"
+            lines.append(f"  {pad(where, 18)}{snippet(text, 40)}")
+        if len(examples) > OUTLINE_EXAMPLES:
+            lines.append(f"  ……另有 {len(examples) - OUTLINE_EXAMPLES} 处空缺库中有段落可选。")
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def empty_slots(basket: Basket, taxonomy: Taxonomy) -> str:
+    """The warning /save gives: which core sections × dimensions are still empty."""
+    from duizhao.basket import CORE_SECTIONS
+
+    empty = basket.empty_slots()
+    if not empty:
+        return ""
+    dims = [k for k in taxonomy.keys("dimension") if k != "other"]
+    parts = []
+    for section in CORE_SECTIONS:
+        missing = [d for s, d in empty if s == section]
+        if not missing:
+            continue
+        names = "全部维度" if len(missing) == len(dims) else "、".join(
+            taxonomy.name("dimension", d) for d in missing)
+        parts.append(f"{taxonomy.name('section', section)}缺{names}")
+    return (f"注意：还有 {len(empty)} 处空缺——{'；'.join(parts)}。"
+            "/outline 查看库中可选的段落。")
+
+
+def draft_info(info: DraftInfo) -> str:
+    return (f"标题：{info.title}\n署名：{info.byline or '（未设，/author 单位 姓名）'}\n"
+            f"日期：{info.date or '（未设，/date 日期 或 /date 今天）'}")

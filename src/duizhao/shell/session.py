@@ -2,12 +2,16 @@
 
 A line starting with ``/`` is a command, any other line is a query. The session keeps the
 filters, k, mode, the results shown so far (numbered across ``/more`` pages, so ``/pick 7``
-works after paging) and the basket. It only parses and renders; searching is
-``Searcher.search``, exporting is ``duizhao.basket``.
+works after paging) and the basket; the basket and draft commands live in ``drafting``.
+A command may ask a question (overwrite a file? quit with unsaved picks?): the next line is
+its answer, whichever front end reads it. After every line that changed the basket, the
+basket is written to disk, so nothing picked is lost to Ctrl-C, a crash or a closed window.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import time
 from collections.abc import Callable
@@ -15,12 +19,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
-from duizhao.basket import Basket, save_basket
-from duizhao.config import DEFAULT_K, DEFAULT_MODE
+from duizhao.basket import Basket, load_basket, store_basket
+from duizhao.config import DEFAULT_K, DEFAULT_MODE, TEST_PAUSE_ENV
+from duizhao.draft import Labels
 from duizhao.errors import DuizhaoError, UsageError
 from duizhao.models import Passage
 from duizhao.search import Filters, SearchHit, SearchResult
 from duizhao.shell import render
+from duizhao.shell.drafting import DraftingCommands, Question
 from duizhao.taxonomy import Kind, Taxonomy
 
 MODES = ("hybrid", "dense", "keyword")
@@ -30,6 +36,9 @@ MAX_K = 100
 # Chinese input methods type "／" or "、" for the "/" key; accept both before a command name.
 _COMMAND_RE = re.compile(r"^(?:/|／|、(?=[a-zA-Z]))\s*([a-zA-Z]+)\s*(.*)$", re.S)
 _NUMBER_SPLIT = re.compile(r"[\s,，、]+")
+# Bytes that were not UTF-8, as a terminal front end hands them on (surrogate escapes).
+UNDECODABLE = re.compile("[\udc80-\udcff]")
+NOT_UTF8 = "这一行含有无法识别的字节（不是 UTF-8 文本），已忽略。请检查终端或输入文件的编码。"
 
 
 class SearcherLike(Protocol):
@@ -54,7 +63,7 @@ class Command:
     names: tuple[str, ...]
     usage: str
     help: str
-    completes: str | None = None  # "role" | "dimension" | "section" | "mode" | "path"
+    completes: str | None = None  # "role" | "dimension" | "section" | "mode" | "path" | "slot"
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -68,11 +77,19 @@ COMMANDS: tuple[Command, ...] = (
     Command(("more",), "/more", "上一次查询的下一页"),
     Command(("open",), "/open N", "在原文上下文中查看第 N 条"),
     Command(("pick",), "/pick N …", "把第 N 条（可多个、可 1-3）放入篮子"),
-    Command(("basket",), "/basket", "查看篮子"),
+    Command(("basket",), "/basket", "按草稿顺序查看篮子"),
     Command(("drop",), "/drop N …", "从篮子移除第 N 条"),
-    Command(("save",), "/save 文件.docx|文件.md", "按标准顺序保存篮子", "path"),
+    Command(("move",), "/move N 维度|部分", "把篮子第 N 条放到另一维度或部分", "slot"),
+    Command(("note",), "/note [部分] [维度] 文字", "在该处加一段自己写的话", "slot"),
+    Command(("outline",), "/outline", "提纲：部分 × 维度，已选与空缺"),
+    Command(("title",), "/title [标题]", "草稿标题；不带值显示标题、署名、日期"),
+    Command(("author",), "/author 单位 姓名", "标题下的署名"),
+    Command(("date",), "/date 日期|今天", "文末日期"),
+    Command(("save",), "/save 文件.docx|.md [无来源] [覆盖]",
+            "按公文格式保存草稿（来源在批注/脚注中）", "path"),
+    Command(("check",), "/check 文件 [年份]", "查草稿抄录比例和过时提法", "path"),
     Command(("help", "h"), "/help", "显示本帮助"),
-    Command(("quit", "exit", "q"), "/quit", "退出（也可 Ctrl-D）"),
+    Command(("quit", "exit", "q"), "/quit", "退出（也可 Ctrl-D）；篮子会保留"),
 )
 COMMAND_NAMES = tuple(name for c in COMMANDS for name in c.names)
 
@@ -103,23 +120,47 @@ def parse_numbers(args: str, what: str) -> list[int]:
     return list(dict.fromkeys(out))
 
 
-class ShellSession:
-    """Everything the shell remembers between lines; ``handle`` answers one line."""
+def _test_pause(point: str) -> None:
+    """Test hook (DUIZHAO_TEST_PAUSE_AT=shell_query:5): a slow query, to be interrupted."""
+    name, _, seconds = os.environ.get(TEST_PAUSE_ENV, "").partition(":")
+    if name == point:
+        time.sleep(float(seconds or 30))
+
+
+class ShellSession(DraftingCommands):
+    """Everything the shell remembers between lines; ``handle`` answers one line.
+
+    ``basket_file`` is where the basket is kept (``None``: in memory only); ``interactive``
+    says a person is at a terminal, so questions are asked rather than safe defaults taken.
+    """
 
     def __init__(self, searcher: SearcherLike, taxonomy: Taxonomy, k: int = DEFAULT_K,
-                 mode: str = DEFAULT_MODE, cwd: Path | None = None) -> None:
+                 mode: str = DEFAULT_MODE, cwd: Path | None = None,
+                 basket_file: Path | None = None, interactive: bool = False) -> None:
         self.searcher = searcher
         self.taxonomy = taxonomy
         self.filters = Filters()
         self.k = k
         self.mode = mode
         self.cwd = cwd
+        self.interactive = interactive
         self.request: Request | None = None
         self.shown: list[SearchHit] = []  # every hit shown for ``request``, numbered from 1
-        self.basket = Basket()
-        self.saved: list[str] = []  # passage ids at the last /save, to warn of unsaved picks
+        self.pending: Question | None = None
         self.done = False
         self.last_seconds = 0.0  # time of the last search call alone, without rendering
+        self.notes: list[str] = []  # for the front end to show at start-up
+        self.basket_file = basket_file
+        labels = Labels.from_taxonomy(taxonomy)
+        self.basket = Basket(labels)
+        if basket_file is not None:
+            self.basket, note = load_basket(basket_file, labels)
+            self.notes += [note] if note else []
+            if self.basket:
+                state = "，上次保存成文件后有改动" if self.basket.unsaved else ""
+                self.notes.append(f"已恢复上次的篮子：{len(self.basket)} 条{state}。/basket 查看。")
+        self._stored = self._basket_state()
+        self._store_failed = False
         self._handlers: dict[str, Callable[[str], str]] = {
             "role": lambda a: self._set_filter("role", a),
             "dim": lambda a: self._set_filter("dimension", a),
@@ -127,13 +168,17 @@ class ShellSession:
             "section": lambda a: self._set_filter("section", a),
             "k": self._set_k, "mode": self._set_mode, "clear": self._clear,
             "more": self._more, "open": self._open, "pick": self._pick,
-            "basket": lambda a: render.basket_list(self.basket.passages, self.taxonomy),
-            "drop": self._drop, "save": self._save, "help": lambda a: help_text(),
+            "basket": self._basket, "drop": self._drop, "move": self._move,
+            "note": self._note, "outline": self._outline, "title": self._title,
+            "author": self._author, "date": self._date, "save": self._save,
+            "check": self._check, "help": lambda a: help_text(),
             "h": lambda a: help_text(), "quit": self._quit, "exit": self._quit, "q": self._quit,
         }
 
     # -- what the front ends show -------------------------------------------------------
     def prompt(self) -> str:
+        if self.pending is not None:
+            return self.pending.prompt
         return render.prompt_text(self.filters, self.taxonomy)
 
     def status(self) -> str:
@@ -143,25 +188,67 @@ class ShellSession:
     def handle(self, line: str) -> str:
         """Answer one line; a user's mistake is a message and the session goes on."""
         text = line.strip()
+        if UNDECODABLE.search(text):
+            return f"错误：{NOT_UTF8}"
+        if self.pending is not None:
+            question, self.pending = self.pending, None
+            return self._guarded(lambda: question.answer(text))
         if not text:
             return ""
+        return self._guarded(lambda: self._dispatch(text))
+
+    def cancel_question(self) -> str:
+        """Ctrl-C at a question: the safe answer (nothing overwritten, nobody leaves)."""
+        question, self.pending = self.pending, None
+        return question.cancelled if question is not None else ""
+
+    def _dispatch(self, text: str) -> str:
+        match = _COMMAND_RE.match(text)
+        if match is None:
+            if text[0] in "/／":
+                raise self._unknown(text)
+            return self._query(text)
+        name, args = match.group(1).lower(), match.group(2).strip()
+        handler = self._handlers.get(name)
+        if handler is None:
+            raise self._unknown(name)
+        return handler(args)
+
+    def _guarded(self, run: Callable[[], str]) -> str:
+        """Run a command; errors become messages; the basket is stored if it changed
+        (also when Ctrl-C interrupts the command: the interrupt goes on after the store)."""
+        warning = ""
         try:
-            match = _COMMAND_RE.match(text)
-            if match is None:
-                if text[0] in "/／":
-                    raise self._unknown(text)
-                return self._query(text)
-            name, args = match.group(1).lower(), match.group(2).strip()
-            handler = self._handlers.get(name)
-            if handler is None:
-                raise self._unknown(name)
-            return handler(args)
+            answer = run()
         except DuizhaoError as error:
-            return f"错误：{error.zh}"
+            answer = f"错误：{error.zh}"
+        finally:
+            warning = self._persist()
+        return answer + (f"\n{warning}" if warning else "")
+
+    def _basket_state(self) -> str:
+        return json.dumps(self.basket.to_json(), ensure_ascii=False, sort_keys=True)
+
+    def _persist(self) -> str:
+        """Write the basket if it changed; a message the first time that fails."""
+        state = self._basket_state()
+        if self.basket_file is None or state == self._stored:
+            return ""
+        try:
+            store_basket(self.basket, self.basket_file)
+        except UsageError as error:
+            if self._store_failed:
+                return ""
+            self._store_failed = True
+            return f"注意：{error.zh}。本次的篮子只在内存中，请尽快 /save 保存成文件。"
+        self._stored = state
+        self._store_failed = False
+        return ""
 
     def search(self, request: Request, offset: int = 0) -> SearchResult:
         """The search call alone, timed: what the benchmark measures."""
         start = time.perf_counter()
+        _test_pause("shell_query")
         result = self.searcher.search(request.query, filters=request.filters, k=request.k,
                                       mode=request.mode, offset=offset)
         self.last_seconds = time.perf_counter() - start
@@ -169,8 +256,9 @@ class ShellSession:
 
     # -- queries and paging ------------------------------------------------------------------
     def _query(self, query: str) -> str:
-        self.request = Request(query, replace(self.filters), self.k, self.mode)
-        result = self.search(self.request)
+        request = Request(query, replace(self.filters), self.k, self.mode)
+        result = self.search(request)
+        self.request = request
         self.shown = list(result.hits)
         return render.result_list(result, 1, self.taxonomy)
 
@@ -195,42 +283,6 @@ class ShellSession:
         hit = self._hit(numbers[0])
         neighbours = self.searcher.context(hit.passage.id, radius=2)
         return render.in_context(numbers[0], hit, neighbours, self.taxonomy)
-
-    # -- basket ------------------------------------------------------------------------------
-    def _pick(self, args: str) -> str:
-        hits = [(n, self._hit(n)) for n in parse_numbers(args, "结果")]
-        added = [str(n) for n, hit in hits if self.basket.add(hit.passage)]
-        kept = [str(n) for n, _ in hits if str(n) not in added]
-        lines = []
-        if added:
-            lines.append(f"已放入篮子：第 {'、'.join(added)} 条。")
-        if kept:
-            lines.append(f"第 {'、'.join(kept)} 条已在篮子中。")
-        lines.append(f"篮子共 {len(self.basket)} 条。/basket 查看，/save 文件.docx 保存。")
-        return "\n".join(lines)
-
-    def _drop(self, args: str) -> str:
-        numbers = parse_numbers(args, "篮子")
-        bad = [n for n in numbers if not 1 <= n <= len(self.basket)]
-        if bad:  # check all first, so one typo drops nothing; Basket.drop words the message
-            self.basket.drop(bad[0])
-        for number in sorted(numbers, reverse=True):
-            self.basket.drop(number)
-        return f"已移除第 {'、'.join(map(str, numbers))} 条，篮子剩 {len(self.basket)} 条。"
-
-    def _save(self, args: str) -> str:
-        name = args.strip().strip("\"'“”")
-        if not name:
-            raise UsageError("请给出文件名，例如 /save 草稿.docx 或 /save 草稿.md。",
-                             "Give a file name, e.g. /save draft.docx or /save draft.md.")
-        path = Path(name).expanduser()
-        if self.cwd is not None and not path.is_absolute():
-            path = self.cwd / path
-        existed = path.exists()
-        save_basket(self.basket.passages, path, self.taxonomy)
-        self.saved = [p.id for p in self.basket.passages]
-        return (f"已保存 {len(self.basket)} 条到 {path}"
-                + ("（覆盖了原文件）" if existed else "") + "。")
 
     # -- settings ----------------------------------------------------------------------------
     def _set_filter(self, kind: Kind, args: str) -> str:
@@ -267,17 +319,6 @@ class ShellSession:
                              f"Unknown mode '{args}'. Valid: {', '.join(MODES)}.")
         self.mode = mode
         return f"检索方式：{render.MODE_NAMES[mode]}（{mode}）。\n{self.status()}"
-
-    @property
-    def unsaved(self) -> bool:
-        """The basket changed since the last /save (or was never saved)."""
-        return [p.id for p in self.basket.passages] != self.saved and bool(self.basket)
-
-    def _quit(self, args: str) -> str:
-        self.done = True
-        if self.unsaved:
-            return f"再见。篮子中的 {len(self.basket)} 条自上次保存后有改动，未保存。"
-        return "再见。"
 
     def _unknown(self, name: str) -> UsageError:
         valid = " ".join(f"/{c.names[0]}" for c in COMMANDS)
