@@ -138,9 +138,12 @@ def test_check_errors(index: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["check", str(tmp_path / "无.docx"), "--index", str(index),
                                  "--json"])
     assert result.exit_code == 2 and "找不到草稿文件" in result.stderr and result.stdout == ""
+    (tmp_path / "稿.wps").write_bytes(b"\xd0\xcf\x11\xe0" + bytes(60))
+    result = runner.invoke(app, ["check", str(tmp_path / "稿.wps"), "--index", str(index)])
+    assert result.exit_code == 3 and "不支持的文件格式 .wps" in result.stderr
     (tmp_path / "稿.pdf").write_bytes(b"%PDF-1.4")
     result = runner.invoke(app, ["check", str(tmp_path / "稿.pdf"), "--index", str(index)])
-    assert result.exit_code == 3 and "不支持的文件格式 .pdf" in result.stderr
+    assert result.exit_code == 3 and "PDF 文件已损坏" in result.stderr
     empty = tmp_path / "空.txt"
     empty.write_text("个人对照检查材料\n", "utf-8")  # a title, no prose
     result = runner.invoke(app, ["check", str(empty), "--index", str(index), "--json"])
