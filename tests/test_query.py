@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from duizhao.errors import UsageError
-from duizhao.query import explanation_lines, understand
+from duizhao.query import DEFAULT_CUE, explanation_lines, understand
 from duizhao.query_cues import load_query_cues
 from duizhao.taxonomy import load_taxonomy
 from duizhao.thesaurus import load_thesaurus
@@ -74,7 +74,20 @@ def test_section_words_become_the_part_and_leave_the_text(request_: str, section
 def test_a_shortcoming_stated_as_content_is_not_a_section_cue() -> None:
     plan = read("学习主动性不足")
     assert plan.text == "学习主动性不足" and plan.removed == ()
-    assert plan.get("section") is None or plan.get("section").confidence < 0.8
+    section = plan.get("section")  # only the default reading: a request naming no part
+    assert section.key == "problem" and section.cue == DEFAULT_CUE
+    assert section.confidence < read("学习主动性不足的问题").get("section").confidence
+    assert "部分≈存在问题" in plan.explain()
+
+
+@pytest.mark.parametrize(("request_", "section"), [
+    ("我是社区志愿者党员，写开头部分", "intro"),
+    ("去年查的问题大部分改了，有一条还没改彻底", "rectification"),
+    ("个人有关事项 如实报告", "report"),
+    ("以后多往群众家里跑", "measure"),
+])
+def test_the_other_parts_and_resolutions(request_: str, section: str) -> None:
+    assert read(request_).get("section").key == section
 
 
 def test_the_last_ask_wins_when_two_parts_are_named() -> None:
@@ -101,7 +114,16 @@ def test_nothing_but_asking_searches_what_was_asked() -> None:
 def test_set_phrase_is_searched_as_typed() -> None:
     plan = read("学用脱节 理论联系实际不够")
     assert plan.text == "学用脱节 理论联系实际不够" and plan.removed == ()
-    assert plan.get("role") is None and plan.get("section") is None
+    assert plan.get("role") is None and plan.get("section").cue == DEFAULT_CUE
+    assert plan.expansions == ()
+
+
+def test_workplace_named_in_a_role_statement() -> None:
+    plan = read("我是医院护士，党员，想写对病人服务态度方面的问题")
+    assert plan.get("role").key == "community_member" and plan.workplace.key == "hospital"
+    assert plan.text == "对病人服务态度" and "单位≈医院" in plan.explain()
+    assert plan.to_json()["workplace"]["name"] == "医院"
+    assert read("理论学习不深入").workplace is None
 
 
 def test_kinds_set_as_filters_are_not_guessed_but_wording_still_goes() -> None:

@@ -20,18 +20,19 @@ from collections.abc import Container
 from dataclasses import dataclass, replace
 from typing import Any
 
-from duizhao.query_cues import CLAUSE_END, QueryCues
+from duizhao.query_cues import CLAUSE_END, QueryCues, Workplace
 from duizhao.simplified import to_simplified
 from duizhao.taxonomy import Kind, Taxonomy
 from duizhao.thesaurus import ANY_DIMENSION, Thesaurus
 
-SURE = 0.8  # from this confidence on the explanation says "=", below it "≈"
+SURE = 0.85  # from this confidence on the explanation says "=", below it "≈"
 DIMENSION_MIN = 0.35  # below this a dimension guess is not used at all
 THESAURUS_VOTE = 3.0  # a thesaurus entry's vote for its dimension, times its weight
 NAMED_VOTE = 4.0  # "理论学习方面", "作风问题": the dimension named outright
 STRONG_VOTE, WEAK_VOTE = 2.0, 1.0  # the taxonomy's strong and light cue words
 SECTION_FROM_THESAURUS = 0.5  # a section implied only by thesaurus entries is a weak hint
 EXPLAIN_PHRASES = 4  # formal phrases named in the one-line explanation
+DEFAULT_CUE = "（未说明）"  # the cue of a part read by default (cues.default_section)
 _PUNCT = CLAUSE_END + "：:“”\"'‘’（）()《》[]【】…—-·~～ \t"
 
 
@@ -66,6 +67,8 @@ class QueryPlan:
     recognised: tuple[Recognised, ...] = ()
     expansions: tuple[Expansion, ...] = ()
     removed: tuple[str, ...] = ()  # the wording taken out, in order
+    workplace: Workplace | None = None  # the kind of place the asker works in
+    workplace_confidence: float = 0.0
 
     def get(self, kind: Kind) -> Recognised | None:
         return next((r for r in self.recognised if r.kind == kind), None)
@@ -73,7 +76,7 @@ class QueryPlan:
     @property
     def changed(self) -> bool:
         """Anything understood beyond the plain words (worth telling the user)."""
-        return bool(self.recognised or self.expansions or self.removed)
+        return bool(self.recognised or self.expansions or self.removed or self.workplace)
 
     def explain(self) -> str:
         """One line: ``理解为：角色=党支部书记，部分=存在问题，维度≈工作作风；检索：… + 服务态度``.
@@ -85,6 +88,8 @@ class QueryPlan:
             if found is not None:
                 sign = "=" if found.confidence >= SURE else "≈"
                 parts.append(f"{title}{sign}{found.name or found.key}")
+        if self.workplace is not None:
+            parts.append(f"单位≈{self.workplace.name}")
         searched = self.text
         if self.expansions:
             phrases = [e.phrase for e in self.expansions[:EXPLAIN_PHRASES]]
@@ -102,6 +107,9 @@ class QueryPlan:
             "expansions": [{"phrase": e.phrase, "weight": round(e.weight, 3),
                             "everyday": e.everyday} for e in self.expansions],
             "removed": list(self.removed),
+            "workplace": None if self.workplace is None else {
+                "key": self.workplace.key, "name": self.workplace.name,
+                "confidence": round(self.workplace_confidence, 3)},
             "explanation": self.explain(),
         }
 
@@ -127,12 +135,12 @@ class _Request:
         return "".join("\0" if gone else ch for ch, gone in zip(self.text, self.out, strict=True))
 
     def find(self, pattern: re.Pattern[str]) -> list[re.Match[str]]:
-        """Matches of ``pattern`` in what is left; ``$`` also matches before taken-out or
-        closing punctuation at the end ("廉洁方面｜问题的原因": 方面 ends what is left)."""
-        visible = self.visible()
-        end = len(visible.rstrip("\0" + _PUNCT))
-        return [m for m in pattern.finditer(visible, 0, end)
-                if m.group(0) and "\0" not in m.group(0)]
+        """Matches of ``pattern`` (compiled with MULTILINE) in what is left, clause by clause:
+        taken-out wording and clause punctuation become line breaks, so ``^``/``$`` match where
+        a clause or taken-out wording begins or ends ("廉洁方面｜问题的原因": 方面 ends a clause)
+        and no match reaches across them."""
+        lines = "".join("\n" if ch == "\0" or ch in CLAUSE_END else ch for ch in self.visible())
+        return [m for m in pattern.finditer(lines) if m.group(0).strip()]
 
     def take(self, start: int, end: int, filler: bool = False) -> str:
         words = self.text[start:end]
@@ -176,7 +184,7 @@ def _section(req: _Request, cues: QueryCues) -> Recognised | None:
     best: tuple[float, int, str, str] | None = None
     for cue in cues.sections:
         for match in req.find(cue.pattern):
-            words = req.take(match.start(), match.end())
+            words = match.group(0) if cue.keep else req.take(match.start(), match.end())
             candidate = (cue.confidence, match.start(), cue.section, words)
             if best is None or candidate[:2] > best[:2]:
                 best = candidate
@@ -227,6 +235,13 @@ def _dimension(text: str, matches: list[Any], taxonomy: Taxonomy) -> Recognised 
     return Recognised("dimension", best, confidence, "、".join(dict.fromkeys(said[best])))
 
 
+def _workplace(request: str, cues: QueryCues) -> Workplace | None:
+    """The workplace the request names first ("我是医院护士" → 医院)."""
+    found = [(at, place) for place in cues.workplaces for word in place.request
+             if (at := request.find(word)) >= 0]
+    return min(found, key=lambda item: item[0])[1] if found else None
+
+
 def _section_from_thesaurus(matches: list[Any]) -> Recognised | None:
     """Entries that say which part their wording belongs to, when they agree."""
     sections = {m.entry.section for m in matches if m.entry.section}
@@ -251,6 +266,7 @@ def understand(request: str, taxonomy: Taxonomy, cues: QueryCues, thesaurus: The
                fixed: Container[str] = ()) -> QueryPlan:
     """The plan for ``request``. Kinds in ``fixed`` (set as filters) are not guessed."""
     req = _Request(request.strip())
+    workplace = _workplace(req.text, cues)
     recognised: list[Recognised | None] = [_role(req, cues), _section(req, cues)]
     _filler(req, cues)
     visible = req.visible()
@@ -258,6 +274,9 @@ def understand(request: str, taxonomy: Taxonomy, cues: QueryCues, thesaurus: The
     recognised.append(_dimension(visible, matches, taxonomy))
     if recognised[1] is None:
         recognised[1] = _section_from_thesaurus(matches)
+    if recognised[1] is None and cues.default_section:
+        recognised[1] = Recognised("section", cues.default_section, cues.default_confidence,
+                                   DEFAULT_CUE)
     text = req.rest()
     if not any(ch.isalnum() for ch in text):  # nothing but asking: search what was asked
         text = " ".join(words for _, words in sorted(req.asked)).strip(_PUNCT) or request
@@ -266,4 +285,5 @@ def understand(request: str, taxonomy: Taxonomy, cues: QueryCues, thesaurus: The
     return QueryPlan(
         request=request, text=text, recognised=kept,
         expansions=_expansions(matches, to_simplified(text)),
-        removed=tuple(words for _, words in sorted(req.removed)))
+        removed=tuple(words for _, words in sorted(req.removed)),
+        workplace=workplace, workplace_confidence=cues.workplace_confidence if workplace else 0.0)

@@ -28,6 +28,17 @@ class SectionCue:
     section: str
     pattern: re.Pattern[str]
     confidence: float
+    keep: bool = False  # the words also say what to look for: recognised, left in the text
+
+
+@dataclass(frozen=True)
+class Workplace:
+    """A kind of place people work in: how a request names it, how a document shows it."""
+
+    key: str
+    name: str
+    request: tuple[str, ...]
+    document: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,11 @@ class QueryCues:
     mention_confidence: float
     sections: tuple[SectionCue, ...]
     filler: tuple[re.Pattern[str], ...]
+    default_section: str | None = None  # the part a request that names none is read as
+    default_confidence: float = 0.0
+    workplaces: tuple[Workplace, ...] = ()
+    workplace_confidence: float = 0.8
+    min_mentions: int = 3  # document words a document needs to count as from the workplace
     source: str = "default"
 
 
@@ -63,8 +79,8 @@ def _number(value: Any, source: str, where: str, default: float) -> float:
 
 
 def _compile(pattern: str, source: str, where: str) -> re.Pattern[str]:
-    try:
-        compiled = re.compile(pattern)
+    try:  # clause by clause: ^ and $ also match at line breaks (query.py puts them there)
+        compiled = re.compile(pattern, re.MULTILINE)
     except re.error as exc:
         raise _error(source, f"{where} 的正则表达式 “{pattern}” 无效：{exc}",
                      f"bad regular expression in {where}: {exc}") from exc
@@ -110,9 +126,10 @@ def _parse(data: dict[str, Any], source: str, taxonomy: Taxonomy | None) -> Quer
     if isinstance(gap, bool) or not isinstance(gap, int) or not 0 <= gap <= 40:
         raise _error(source, "[statement] gap 须为 0–40 的整数。", "gap must be an int 0–40.")
     stop = re.escape(CLAUSE_END)
+    nouns = _alternation(list(noun_role))
     statement_re = re.compile(
-        f"(?:{_alternation(leads)})[^{stop}]{{0,{gap}}}?(?P<noun>{_alternation(list(noun_role))})"
-        "(?:的我)?")
+        f"(?:{_alternation(leads)})[^{stop}]{{0,{gap}}}?(?P<noun>{nouns})(?:{nouns})*"
+        "(?:[，,、]?(?:也是|还是|是)?(?:一名|一个|个)?(?:共产)?党员(?![干领]))?(?:的我)?")
     mention_re = re.compile(f"(?P<noun>{_alternation(list(mention_role))})(?:的)?") \
         if mention_role else None
     cues: list[SectionCue] = []
@@ -125,10 +142,33 @@ def _parse(data: dict[str, Any], source: str, taxonomy: Taxonomy | None) -> Quer
         where = f"[sections.{key}]"
         strong = _number(spec.get("name_confidence"), source, f"{where} name_confidence", 0.9)
         soft = _number(spec.get("soft_confidence"), source, f"{where} soft_confidence", 0.6)
-        for pattern in _strings(spec.get("patterns"), source, f"{where} patterns"):
+        for pattern in _strings(spec.get("patterns", []), source, f"{where} patterns"):
             cues.append(SectionCue(key, _compile(pattern, source, where), strong))
         for pattern in _strings(spec.get("soft_patterns", []), source, f"{where} soft_patterns"):
             cues.append(SectionCue(key, _compile(pattern, source, where), soft))
+        for pattern in _strings(spec.get("keep_patterns", []), source, f"{where} keep_patterns"):
+            cues.append(SectionCue(key, _compile(pattern, source, where), strong, keep=True))
+    default = data.get("default_section")
+    if default is not None and (not isinstance(default, str) or default not in sections):
+        raise _error(source, f"default_section “{default}” 须为 [sections] 中的一项。",
+                     f"default_section '{default}' is not one of [sections].")
+    places = data.get("workplaces", {})
+    if not isinstance(places, dict):
+        raise _error(source, "[workplaces] 应为表。", "[workplaces] must be a table.")
+    workplaces = []
+    for key, spec in places.items():
+        if not isinstance(spec, dict):
+            continue  # min_mentions, confidence
+        where = f"[workplaces.{key}]"
+        place_name = spec.get("name")
+        if not isinstance(place_name, str) or not place_name:
+            raise _error(source, f"{where} 缺少中文名 name。", f"{where} needs a name.")
+        workplaces.append(Workplace(
+            key, place_name, tuple(_strings(spec.get("request"), source, where)),
+            tuple(_strings(spec.get("document"), source, where))))
+    mentions = places.get("min_mentions", 3)
+    if isinstance(mentions, bool) or not isinstance(mentions, int) or mentions < 1:
+        raise _error(source, "[workplaces] min_mentions 须为正整数。", "min_mentions: int ≥ 1.")
     fill = tuple(_compile(p, source, "[filler]")
                  for p in _strings(filler.get("patterns"), source, "[filler] patterns"))
     return QueryCues(
@@ -138,7 +178,13 @@ def _parse(data: dict[str, Any], source: str, taxonomy: Taxonomy | None) -> Quer
                                      "[statement] confidence", 0.95),
         mention_confidence=_number(statement.get("mention_confidence"), source,
                                    "[statement] mention_confidence", 0.6),
-        sections=tuple(cues), filler=fill, source=source)
+        sections=tuple(cues), filler=fill, default_section=default,
+        default_confidence=_number(data.get("default_confidence"), source,
+                                   "default_confidence", 0.5),
+        workplaces=tuple(workplaces), min_mentions=mentions,
+        workplace_confidence=_number(places.get("confidence"), source,
+                                     "[workplaces] confidence", 0.8),
+        source=source)
 
 
 def load_query_cues(path: str | Path | None = None,

@@ -29,11 +29,11 @@ from duizhao.taxonomy import Taxonomy
 
 DEFAULT_WEIGHT = 0.6
 # Loose matching: people rarely type an entry's wording exactly ("跟群众说话没耐心" for
-# "跟群众说话冲"). An everyday phrase of 4+ characters also fires when at least LOOSE_SHARE of
-# its character pairs (and at least LOOSE_MIN_PAIRS of them) occur in the request, counting
-# LOOSE_DISCOUNT × that share of its weight.
-LOOSE_SHARE = 0.6
-LOOSE_MIN_PAIRS = 3
+# "跟群众说话冲"). An everyday phrase also fires when at least LOOSE_MIN_CHARS of its
+# characters occur in the request and its closeness (see ``Thesaurus._loose``) reaches
+# LOOSE_SHARE; it counts LOOSE_DISCOUNT × closeness of its weight.
+LOOSE_SHARE = 0.75
+LOOSE_MIN_CHARS = 3
 LOOSE_DISCOUNT = 0.7
 ANY_DIMENSION = "any"
 # A user's own thesaurus file, used by every search when set (the shell has no option for it).
@@ -82,17 +82,21 @@ class Thesaurus:
         return len(self.entries)
 
     @cached_property
-    def _pair_index(self) -> tuple[dict[str, list[tuple[int, str]]], dict[str, float]]:
-        """Character pair → (entry number, everyday phrase), and each pair's rarity (idf)."""
+    def _loose_index(self) -> tuple[dict[str, list[tuple[int, str]]], dict[str, float]]:
+        """Character → (entry number, everyday phrase), and the rarity (idf) of each character
+        and character pair among the phrases."""
         index: dict[str, list[tuple[int, str]]] = {}
+        counts: dict[str, int] = {}
         phrases = 0
         for number, entry in enumerate(self.entries):
             for phrase in entry.everyday:
-                if len(phrase) > LOOSE_MIN_PAIRS:
+                if len(phrase) >= LOOSE_MIN_CHARS:
                     phrases += 1
-                    for pair in _pairs(phrase):
-                        index.setdefault(pair, []).append((number, phrase))
-        rarity = {pair: math.log(1 + phrases / len(hits)) for pair, hits in index.items()}
+                    for char in set(phrase):
+                        index.setdefault(char, []).append((number, phrase))
+                    for unit in set(phrase) | _pairs(phrase):
+                        counts[unit] = counts.get(unit, 0) + 1
+        rarity = {unit: math.log(1 + phrases / n) for unit, n in counts.items()}
         return index, rarity
 
     def matches(self, request: str, loose: bool = True) -> list[Match]:
@@ -122,21 +126,29 @@ class Thesaurus:
         return kept
 
     def _loose(self, text: str, fired: set[int]) -> list[Match]:
-        """Close wordings: the share of a phrase's character pairs found in ``text``, each pair
-        weighted by its rarity, so 跟群众说话冲 meets 跟群众说话没耐心 through 众说/说话 while
-        党纪学习不够 does not meet 理论学习不够 through the common 学习/不够."""
-        index, rarity = self._pair_index
-        shared: dict[tuple[int, str], list[str]] = {}
-        for pair in _pairs(text):
-            for hit in index.get(pair, ()):
-                shared.setdefault(hit, []).append(pair)
+        """Close wordings, scored by how much of the phrase the request holds: the mean of the
+        rarity-weighted share of its characters and of its character pairs. So 跟群众说话冲
+        meets 跟群众说话没耐心 and 花钱不心疼 meets 公家的钱花着不心疼, while 党纪学习不够
+        does not meet 理论学习不够 (its rare 党纪 is missing; 学习/不够 are common)."""
+        index, rarity = self._loose_index
+        chars = set(text)
+        pairs = _pairs(text)
+        seen: dict[tuple[int, str], int] = {}
+        for char in chars:
+            for hit in index.get(char, ()):
+                seen[hit] = seen.get(hit, 0) + 1
         best: dict[int, Match] = {}
-        for (number, phrase), pairs in shared.items():
+        for (number, phrase), count in seen.items():
             entry = self.entries[number]
-            if id(entry) in fired or len(pairs) < LOOSE_MIN_PAIRS \
+            if id(entry) in fired or count < LOOSE_MIN_CHARS \
                     or any(formal in text for formal in entry.formal):
                 continue  # (a request already in the entry's formal words is not loose talk)
-            share = sum(rarity[p] for p in pairs) / sum(rarity[p] for p in _pairs(phrase))
+            own_chars, own_pairs = set(phrase), _pairs(phrase)
+            char_share = sum(rarity[c] for c in own_chars & chars) / sum(
+                rarity[c] for c in own_chars)
+            pair_share = sum(rarity[p] for p in own_pairs & pairs) / sum(
+                rarity[p] for p in own_pairs)
+            share = (char_share + pair_share) / 2
             if share < LOOSE_SHARE:
                 continue
             if number not in best or share > best[number].closeness:
