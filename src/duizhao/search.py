@@ -32,14 +32,14 @@ from duizhao.models import Passage
 from duizhao.query import QueryPlan
 from duizhao.taxonomy import Kind, Taxonomy
 
-DEPTH_MIN = 50
+DEPTH_MIN = 100
 DEPTH_FACTOR = 5
 DUP_COSINE = 0.95
 MODES = ("hybrid", "dense", "keyword")
 # How hybrid fuses the lists ("zscore" or "rrf") and with what weights (equal: nothing fitted;
 # see fusion.py and eval/results.md).
 FUSION = "zscore"
-DENSE_WEIGHT = 1.0
+DENSE_WEIGHT = 0.75
 KEYWORD_WEIGHT = 1.0
 # Order in which filters are relaxed to top up a short result: role first (the least about
 # content), then section, then dimension.
@@ -132,6 +132,8 @@ class Searcher:
         self._codes = {kind: self._label_codes(kind) for kind in ("role", "section", "dimension")}
         self._by_id = {p.id: i for i, p in enumerate(passages)}
         self._doc_rows: dict[str, list[int]] | None = None
+        self._doc_codes: np.ndarray | None = None
+        self._documents_using: dict[tuple[tuple[str, ...], int], np.ndarray] = {}
         self.reader = ranking.QueryReader(taxonomy, user_thesaurus_paths(thesaurus))
 
     @classmethod
@@ -259,11 +261,31 @@ class Searcher:
                           count=len(values))
         return codes, arr
 
-    def _has_label(self, kind: str, key: str, rows: np.ndarray) -> np.ndarray:
+    def has_label(self, kind: str, key: str, rows: np.ndarray) -> np.ndarray:
         """Which of ``rows`` carry label ``key`` of ``kind`` (for the soft priors)."""
         codes, arr = self._codes[kind]
         code = codes.get(key)
         return arr[rows] == code if code is not None else np.zeros(len(rows), dtype=bool)
+
+    def text_lengths(self, rows: np.ndarray) -> np.ndarray:
+        return np.fromiter((len(self.passages[r].text) for r in rows), dtype=np.int64,
+                           count=len(rows))
+
+    def from_documents_using(self, words: tuple[str, ...], minimum: int,
+                             rows: np.ndarray) -> np.ndarray:
+        """Which of ``rows`` belong to documents whose passages use ``words`` at least
+        ``minimum`` times in all (counted once per passage and word, from the keyword index)."""
+        if self._doc_codes is None:
+            names: dict[str, int] = {}
+            self._doc_codes = np.fromiter((names.setdefault(p.doc, len(names))
+                                           for p in self.passages), dtype=np.int64,
+                                          count=self.size)
+        codes = self._doc_codes
+        key = (words, minimum)
+        if key not in self._documents_using:
+            hits = sum((self.keyword.scores([w]) > 0).astype(np.int64) for w in words)
+            self._documents_using[key] = np.bincount(codes, weights=hits) >= minimum
+        return self._documents_using[key][codes[rows]]
 
     def _mask(self, filters: Filters) -> np.ndarray | None:
         if not filters.active:
@@ -300,15 +322,17 @@ class Searcher:
         depth = max(DEPTH_MIN, DEPTH_FACTOR * want)
         lists: list[list[int]] = []
         scored: list[tuple[int, float]] = []
+        pools = [mask, *ranking.preferred_masks(terms, mask, lambda **labels: self._mask(
+            Filters(**labels)))]  # the request's implied labels add candidates, never filter
         if mode in ("dense", "hybrid"):
             assert qvec is not None
-            scores, rows = self.dense.search(qvec, depth, mask)
+            scores, rows = ranking.merged([self.dense.search(qvec, depth, m) for m in pools])
             lists.append(rows.tolist())
             scored = list(zip(rows.tolist(), scores.tolist(), strict=True))
         keyword_all = np.empty(0)
         if mode in ("keyword", "hybrid"):
             keyword_all = ranking.keyword_scores(self.keyword, terms)  # once, reused below
-            scores, rows = self.keyword.top(keyword_all, depth, mask)
+            scores, rows = ranking.merged([self.keyword.top(keyword_all, depth, m) for m in pools])
             lists.append(rows.tolist())
             scored = list(zip(rows.tolist(), scores.tolist(), strict=True))
         if mode == "hybrid" and self.fusion == "rrf":
@@ -316,7 +340,7 @@ class Searcher:
         elif mode == "hybrid":
             assert qvec is not None
             scored = self._fuse(qvec, keyword_all, lists, depth, filtered=mask is not None)
-        scored = ranking.with_priors(scored, terms, self._has_label)
+        scored = ranking.with_priors(scored, terms, self)
         return self._dedupe(scored, want, exclude)
 
     def _fuse(self, qvec: np.ndarray, keyword_all: np.ndarray, lists: list[list[int]],
