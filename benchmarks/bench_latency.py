@@ -64,11 +64,14 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--flat", action="store_true", help="exact index at every size")
     parser.add_argument("--mode", default="hybrid")
+    parser.add_argument("--plain-too", action="store_true",
+                        help="also time each row with query understanding off (the reference)")
     args = parser.parse_args()
 
     from duizhao.dense import DenseIndex
     from duizhao.embed import load_encoder
     from duizhao.keyword import KeywordIndex
+    from duizhao.ranking import PLAIN, Tuning
     from duizhao.search import Filters, Searcher
 
     encoder = load_encoder(None)
@@ -91,18 +94,22 @@ def main() -> None:
                                ("role+section+dim", Filters(role="branch_secretary",
                                                             section="measure",
                                                             dimension="integrity"))]:
-            for q in queries[:5]:  # warm-up
-                searcher.search(q, filters, k=5, mode=args.mode)
-            samples = []
-            matching = 0
-            for i in range(args.queries):
-                t = time.perf_counter()
-                result = searcher.search(queries[i % len(queries)], filters, k=5, mode=args.mode)
-                samples.append(time.perf_counter() - t)
-                matching = result.matching
-            print(f"| {n:,} | {dense.kind} | {build_s:.1f} | {label} | {matching:,} | "
-                  f"{percentile_ms(samples, 50):.1f} | {percentile_ms(samples, 95):.1f} | "
-                  f"{args.mode} |", flush=True)
+            tunings = [("", Tuning())] + ([(" (plain)", PLAIN)] if args.plain_too else [])
+            for name, tuning in tunings:  # understanding on, then off, in the same run
+                searcher.reader.tuning = tuning
+                for q in queries[:5]:  # warm-up
+                    searcher.search(q, filters, k=5, mode=args.mode)
+                samples = []
+                matching = 0
+                for i in range(args.queries):
+                    t = time.perf_counter()
+                    result = searcher.search(queries[i % len(queries)], filters, k=5,
+                                             mode=args.mode)
+                    samples.append(time.perf_counter() - t)
+                    matching = result.matching
+                print(f"| {n:,} | {dense.kind} | {build_s:.1f} | {label} | {matching:,} | "
+                      f"{percentile_ms(samples, 50):.1f} | {percentile_ms(samples, 95):.1f} | "
+                      f"{args.mode}{name} |", flush=True)
         del searcher, dense, keyword, passages, tokens, vectors
 
 

@@ -427,16 +427,21 @@ def search_command(
     index: IndexOption = Path(DEFAULT_INDEX_DIR),
     model: Annotated[str | None, typer.Option(
         "--model", help="编码器（须与索引一致）。")] = None,
+    thesaurus: Annotated[Path | None, typer.Option(
+        "--thesaurus", help="自己的同义词表（TOML，格式同 data/thesaurus.toml），"
+        "在默认词表之外加用；也可用环境变量 DUIZHAO_THESAURUS 指定。")] = None,
 ) -> None:
     """检索可借鉴的段落（默认混合检索）。
 
     筛选条件按角色、维度、部分精确过滤；符合条件的段落不足 k 条时会说明，
     并补充范围外的相近段落（标注“范围外”）。--json 输出 JSON 数组（含 rank、score）。
+    检索前先理解请求：“我是支部书记，想写…”中的角色、“下一步怎么改”等说的部分只作为
+    优先（不作筛选），日常说法按同义词表补上公文用语；结果上方一行“理解为：…”说明如何理解。
 
     示例：duizhao search "学习不主动 理论联系实际" --role 社区党员 --dimension 理论学习 -k 5
     """
     from duizhao.search import Filters, Searcher
-    from duizhao.search_output import dumps, read_batch, result_json, result_text
+    from duizhao.search_output import dumps, read_batch, result_json, result_text, understood_line
 
     with user_errors():
         query = _query_text(query)
@@ -444,7 +449,7 @@ def search_command(
             raise UsageError("请给出检索内容，或用 --batch FILE 批量检索。",
                              "Give a QUERY, or --batch FILE for many searches.")
         requests = read_batch(batch) if batch is not None else []
-        searcher = Searcher.open(index, model=model)
+        searcher = Searcher.open(index, model=model, thesaurus=thesaurus)
         if batch is not None:
             outputs = [dumps(result_json(searcher.search(r.query, r.filters, k=r.k or k,
                                                          mode=r.mode or mode)))
@@ -454,6 +459,9 @@ def search_command(
         assert query is not None
         result = searcher.search(query, Filters(role, dimension, section), k=k, mode=mode)
         if as_json:
+            understood = understood_line(result)
+            if understood:
+                say(understood)
             if result.note:
                 say(f"注意：{result.note}")
             sys.stdout.write(dumps(result_json(result)) + "\n")

@@ -37,6 +37,7 @@ from duizhao.errors import (
 from duizhao.filenames import locate
 from duizhao.models import FileFailure, Passage
 from duizhao.progress import Progress
+from duizhao.simplified import to_simplified
 from duizhao.store import (
     DocumentRecord,
     EncoderInfo,
@@ -100,8 +101,9 @@ class RemoveReport:
 
 
 def embedding_text(passage: Passage) -> str:
-    """The text a passage is embedded from (its own words; headings are labels, not content)."""
-    return passage.text
+    """The text a passage is embedded from: its own words (headings are labels, not content),
+    in simplified characters so a traditional passage meets a simplified query and back."""
+    return to_simplified(passage.text)
 
 
 # ---------------------------------------------------------------- build / add

@@ -23,21 +23,23 @@ from typing import Any
 
 import numpy as np
 
+from duizhao import ranking
 from duizhao.background import Background, peek_encoder, warm_encoder, warm_jieba
 from duizhao.embed import same_encoder
 from duizhao.errors import EncoderMismatchError, UsageError
 from duizhao.fusion import rrf, zscore_fusion
 from duizhao.models import Passage
+from duizhao.query import QueryPlan
 from duizhao.taxonomy import Kind, Taxonomy
 
-DEPTH_MIN = 50
+DEPTH_MIN = 100
 DEPTH_FACTOR = 5
 DUP_COSINE = 0.95
 MODES = ("hybrid", "dense", "keyword")
 # How hybrid fuses the lists ("zscore" or "rrf") and with what weights (equal: nothing fitted;
 # see fusion.py and eval/results.md).
 FUSION = "zscore"
-DENSE_WEIGHT = 1.0
+DENSE_WEIGHT = 0.75
 KEYWORD_WEIGHT = 1.0
 # Order in which filters are relaxed to top up a short result: role first (the least about
 # content), then section, then dimension.
@@ -97,6 +99,7 @@ class SearchResult:
     matching: int  # passages that satisfy the filters
     note: str | None = None
     terms: list[str] = field(default_factory=list)  # query keywords, for highlighting
+    understood: QueryPlan | None = None  # how the request was read (query.py)
 
 
 class Searcher:
@@ -104,8 +107,10 @@ class Searcher:
 
     def __init__(self, passages: list[Passage], vectors: np.ndarray, encoder: Any,
                  taxonomy: Taxonomy, dense: Any = None, keyword: Any = None,
-                 tokens: list[list[str]] | None = None) -> None:
+                 tokens: list[list[str]] | None = None,
+                 thesaurus: str | Path | None = None) -> None:
         from duizhao import tokenize as tok
+        from duizhao.thesaurus import user_thesaurus_paths
 
         self.passages = passages
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -127,9 +132,13 @@ class Searcher:
         self._codes = {kind: self._label_codes(kind) for kind in ("role", "section", "dimension")}
         self._by_id = {p.id: i for i, p in enumerate(passages)}
         self._doc_rows: dict[str, list[int]] | None = None
+        self._doc_codes: np.ndarray | None = None
+        self._documents_using: dict[tuple[tuple[str, ...], int], np.ndarray] = {}
+        self.reader = ranking.QueryReader(taxonomy, user_thesaurus_paths(thesaurus))
 
     @classmethod
-    def open(cls, index_dir: Path, model: str | None = None) -> Searcher:
+    def open(cls, index_dir: Path, model: str | None = None,
+             thesaurus: str | Path | None = None) -> Searcher:
         """Open an index for searching; the encoder and jieba load in parallel with the files."""
         from duizhao import store
         from duizhao.embed import load_encoder
@@ -149,7 +158,7 @@ class Searcher:
         jieba.get()
         searcher = cls(loaded.passages, loaded.vectors, encoder, loaded.taxonomy,
                        loaded.dense, loaded.keyword, tokens=None if loaded.keyword else
-                       loaded.tokens())
+                       loaded.tokens(), thesaurus=thesaurus)
         searcher.encoder_name = loaded.encoder.name
         searcher.index_dim = loaded.encoder.dim
         return searcher
@@ -204,8 +213,9 @@ class Searcher:
         mask = self._mask(filters)
         matching = self.size if mask is None else int(mask.sum())
         want = offset + k
-        terms = self._tokenize(query) if mode != "dense" else []
-        qvec = self._query_vector(query) if mode != "keyword" else None
+        terms = self.reader.prepare(query, [k for k in ("role", "section", "dimension")
+                                            if getattr(filters, k)], self._tokenize)
+        qvec = self._query_vector(terms.dense_text) if mode != "keyword" else None
         inside = self._ranked(qvec, terms, mode, mask, want, [])
         hits = [SearchHit(self.passages[r], 0, s) for r, s in inside[offset:want]]
         note = None
@@ -222,7 +232,8 @@ class Searcher:
                     note += " 其后的结果来自筛选范围之外（已标注“范围外”）。"
         for rank, hit in enumerate(hits, start=offset + 1):
             hit.rank = rank
-        return SearchResult(query, hits, filters, mode, matching, note, terms)
+        return SearchResult(query, hits, filters, mode, matching, note,
+                            terms.terms if mode != "dense" else [], terms.plan)
 
     def context(self, passage_id: str, radius: int = 2) -> list[Passage]:
         """The passage with up to ``radius`` neighbours either side in its document, in order."""
@@ -250,6 +261,32 @@ class Searcher:
                           count=len(values))
         return codes, arr
 
+    def has_label(self, kind: str, key: str, rows: np.ndarray) -> np.ndarray:
+        """Which of ``rows`` carry label ``key`` of ``kind`` (for the soft priors)."""
+        codes, arr = self._codes[kind]
+        code = codes.get(key)
+        return arr[rows] == code if code is not None else np.zeros(len(rows), dtype=bool)
+
+    def text_lengths(self, rows: np.ndarray) -> np.ndarray:
+        return np.fromiter((len(self.passages[r].text) for r in rows), dtype=np.int64,
+                           count=len(rows))
+
+    def from_documents_using(self, words: tuple[str, ...], minimum: int,
+                             rows: np.ndarray) -> np.ndarray:
+        """Which of ``rows`` belong to documents whose passages use ``words`` at least
+        ``minimum`` times in all (counted once per passage and word, from the keyword index)."""
+        if self._doc_codes is None:
+            names: dict[str, int] = {}
+            self._doc_codes = np.fromiter((names.setdefault(p.doc, len(names))
+                                           for p in self.passages), dtype=np.int64,
+                                          count=self.size)
+        codes = self._doc_codes
+        key = (words, minimum)
+        if key not in self._documents_using:
+            hits = sum((self.keyword.scores([w]) > 0).astype(np.int64) for w in words)
+            self._documents_using[key] = np.bincount(codes, weights=hits) >= minimum
+        return self._documents_using[key][codes[rows]]
+
     def _mask(self, filters: Filters) -> np.ndarray | None:
         if not filters.active:
             return None
@@ -276,7 +313,7 @@ class Searcher:
                 f"Rebuild with duizhao build --model {name}.")
         return vector
 
-    def _ranked(self, qvec: np.ndarray | None, terms: list[str], mode: str,
+    def _ranked(self, qvec: np.ndarray | None, terms: ranking.PreparedQuery, mode: str,
                 mask: np.ndarray | None, want: int, exclude: list[int]) -> list[tuple[int, float]]:
         """Rows within ``mask`` best first, near-copies removed, at most ``want``."""
         if mask is not None and exclude:
@@ -285,15 +322,17 @@ class Searcher:
         depth = max(DEPTH_MIN, DEPTH_FACTOR * want)
         lists: list[list[int]] = []
         scored: list[tuple[int, float]] = []
+        pools = [mask, *ranking.preferred_masks(terms, mask, lambda **labels: self._mask(
+            Filters(**labels)))]  # the request's implied labels add candidates, never filter
         if mode in ("dense", "hybrid"):
             assert qvec is not None
-            scores, rows = self.dense.search(qvec, depth, mask)
+            scores, rows = ranking.merged([self.dense.search(qvec, depth, m) for m in pools])
             lists.append(rows.tolist())
             scored = list(zip(rows.tolist(), scores.tolist(), strict=True))
         keyword_all = np.empty(0)
         if mode in ("keyword", "hybrid"):
-            keyword_all = self.keyword.scores(terms)  # once per query, reused below
-            scores, rows = self.keyword.top(keyword_all, depth, mask)
+            keyword_all = ranking.keyword_scores(self.keyword, terms)  # once, reused below
+            scores, rows = ranking.merged([self.keyword.top(keyword_all, depth, m) for m in pools])
             lists.append(rows.tolist())
             scored = list(zip(rows.tolist(), scores.tolist(), strict=True))
         if mode == "hybrid" and self.fusion == "rrf":
@@ -301,6 +340,7 @@ class Searcher:
         elif mode == "hybrid":
             assert qvec is not None
             scored = self._fuse(qvec, keyword_all, lists, depth, filtered=mask is not None)
+        scored = ranking.with_priors(scored, terms, self)
         return self._dedupe(scored, want, exclude)
 
     def _fuse(self, qvec: np.ndarray, keyword_all: np.ndarray, lists: list[list[int]],
@@ -341,8 +381,9 @@ class Searcher:
             texts.add(text)
         return kept
 
-    def _outside(self, qvec: np.ndarray | None, terms: list[str], mode: str, filters: Filters,
-                 mask: np.ndarray | None, need: int, kept: list[int]) -> list[tuple[int, float]]:
+    def _outside(self, qvec: np.ndarray | None, terms: ranking.PreparedQuery, mode: str,
+                 filters: Filters, mask: np.ndarray | None, need: int,
+                 kept: list[int]) -> list[tuple[int, float]]:
         """Closest passages outside ``filters``, relaxing role first, then the others."""
         out: list[tuple[int, float]] = []
         taken = list(kept)

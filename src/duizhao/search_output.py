@@ -13,13 +13,32 @@ from pathlib import Path
 from typing import Any
 
 from duizhao.errors import UsageError
+from duizhao.query import explanation_lines
 from duizhao.search import MODES, Filters, SearchResult
 from duizhao.taxonomy import Taxonomy
 
 
 def result_json(result: SearchResult) -> list[dict[str, Any]]:
-    """The CONTRACT array: passages best first, each with ``rank`` and ``score``."""
-    return [hit.to_json() for hit in result.hits]
+    """The CONTRACT array: passages best first, each with ``rank`` and ``score``.
+
+    Each element also carries ``understood``: how the request was read (``QueryPlan.to_json``:
+    text matched, recognised role/section/dimension with confidence, thesaurus expansions,
+    the one-line explanation). The CONTRACT fixes one array of passages, so the plan rides on
+    every element rather than around the array.
+    """
+    plan = result.understood.to_json() if result.understood is not None else None
+    records = []
+    for hit in result.hits:
+        record = hit.to_json()
+        if plan is not None:
+            record["understood"] = plan
+        records.append(record)
+    return records
+
+
+def understood_line(result: SearchResult) -> str | None:
+    """``理解为：…`` when the request was read as more than its plain words, else None."""
+    return next(iter(explanation_lines(result.understood)), None)
 
 
 def dumps(records: list[dict[str, Any]]) -> str:
@@ -42,6 +61,9 @@ def result_text(result: SearchResult, taxonomy: Taxonomy, color: bool = False) -
     """Readable results: rank, score, Chinese labels, source, the passage with keywords marked."""
     mark = highlighter(result.terms, color)
     lines: list[str] = []
+    understood = understood_line(result)
+    if understood:
+        lines += [understood, ""]
     if result.note:
         lines += [f"注意：{result.note}", ""]
     if not result.hits:

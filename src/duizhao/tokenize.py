@@ -4,7 +4,8 @@ One function serves both indexing and queries, so a query word matches the same 
 passage. The user dictionary (``data/userdict.txt``) keeps fixed political phrases such as
 四个意识, 两个维护, 三会一课, 八项规定 as single tokens; search mode additionally emits their
 dictionary sub-words (四个意识 → 四个, 意识, 四个意识), so a query "意识" still reaches them.
-ASCII is lower-cased; punctuation, whitespace and stopwords (``data/stopwords.txt``) are dropped.
+Traditional characters are cut as simplified. ASCII is lower-cased; punctuation, whitespace
+and stopwords (``data/stopwords.txt``) are dropped.
 
 jieba is imported lazily and gets its own ``jieba.Tokenizer`` instance (never the global one,
 which other code may have changed). Its main dictionary is ``data/jieba_dict.txt``: jieba's own
@@ -24,6 +25,8 @@ import unicodedata
 from functools import lru_cache
 from importlib import resources
 from typing import Any
+
+from duizhao.simplified import to_simplified
 
 _lock = threading.Lock()
 _tokenizer: Any = None
@@ -70,10 +73,13 @@ def _is_word(token: str) -> bool:
 
 
 def tokenize(text: str) -> list[str]:
-    """Tokens of ``text`` for BM25, in order, with repeats (term frequency matters)."""
+    """Tokens of ``text`` for BM25, in order, with repeats (term frequency matters).
+
+    Cut from the simplified form, so 理論學習 and 理论学习 give the same tokens.
+    """
     stop = stopwords()
     out: list[str] = []
-    for raw in _jieba().cut_for_search(text, HMM=True):
+    for raw in _jieba().cut_for_search(to_simplified(text), HMM=True):
         token = raw.strip().lower()
         if token and token not in stop and _is_word(token):
             out.append(token)
@@ -86,7 +92,7 @@ def tokenize_many(texts: list[str]) -> list[list[str]]:
 
 
 # Bump when the tokenising code changes what it emits; the data files are hashed below.
-TOKENIZER_VERSION = "1"
+TOKENIZER_VERSION = "2"  # 2: tokens cut from the simplified form
 _TOKENIZER_DATA = ("jieba_dict.txt", "userdict.txt", "stopwords.txt")
 
 

@@ -10,6 +10,7 @@ import unicodedata
 from typing import TYPE_CHECKING
 
 from duizhao.models import Passage
+from duizhao.query import explanation_lines
 from duizhao.taxonomy import Taxonomy
 
 if TYPE_CHECKING:
@@ -82,6 +83,7 @@ def result_list(result: SearchResult, first: int, taxonomy: Taxonomy) -> str:
         lines = [f"{head} · 第 {first}–{last} 条（符合筛选的段落共 {result.matching} 条）"]
     if result.note:
         lines.append(f"提示：{result.note}")
+    lines += explanation_lines(result.understood) if first == 1 else []
     for number, hit in enumerate(result.hits, first):
         outside = "（范围外）" if hit.outside_filters else ""
         lines.append(f"{number:>2}. [{labels(hit.passage, taxonomy)}]{outside}  {hit.score:.3f}")

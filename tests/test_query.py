@@ -1,0 +1,176 @@
+"""Query understanding: role, section and dimension read from everyday requests; wording out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from duizhao.errors import UsageError
+from duizhao.query import DEFAULT_CUE, explanation_lines, understand
+from duizhao.query_cues import load_query_cues
+from duizhao.taxonomy import load_taxonomy
+from duizhao.thesaurus import load_thesaurus
+
+TAX = load_taxonomy()
+CUES = load_query_cues(taxonomy=TAX)
+THESAURUS = load_thesaurus(taxonomy=TAX)
+
+
+def read(request: str, fixed: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
+    return understand(request, TAX, CUES, THESAURUS, fixed)
+
+
+def test_stated_role_is_recognised_and_taken_out() -> None:
+    plan = read("我是支部书记，想写自己跟群众说话没耐心")
+    role = plan.get("role")
+    assert role is not None and role.key == "branch_secretary" and role.confidence >= 0.9
+    assert plan.text == "自己跟群众说话没耐心"
+    assert plan.removed == ("我是支部书记", "想写")
+    assert plan.get("dimension") is not None and plan.get("dimension").key == "style"
+    assert "服务态度" in [e.phrase for e in plan.expansions]
+
+
+@pytest.mark.parametrize(("request_", "role"), [
+    ("我一个普通党员，又没权又没钱，八项规定那些条条框框感觉跟我不沾边", "community_member"),
+    ("作为一名社区党员，平时学习不主动", "community_member"),
+    ("我是村里的一名老党员，平时学习不主动", "community_member"),
+    ("我是小学老师，对家长说话有时不耐烦", "community_member"),
+    ("身为科室负责人，花钱大手大脚", "department_head"),
+    ("我是党委书记，抓党建不够", "department_head"),
+    ("我是村党支部书记，带头作用不够", "branch_secretary"),
+])
+def test_role_statements_in_many_forms(request_: str, role: str) -> None:
+    plan = read(request_)
+    found = plan.get("role")
+    assert found is not None and found.key == role, plan
+    assert found.cue in plan.removed and found.cue not in plan.text
+
+
+def test_description_reads_role_and_dimension() -> None:
+    plan = read("我一个普通党员，又没权又没钱，八项规定那些条条框框感觉跟我不沾边")
+    assert plan.get("dimension").key == "integrity"
+    assert plan.text.startswith("又没权又没钱")
+
+
+@pytest.mark.parametrize(("request_", "section", "text"), [
+    ("理论学习不够，下一步怎么改", "measure", "理论学习不够"),
+    ("花钱大手大脚怎么整改", "measure", "花钱大手大脚"),
+    ("形式主义的整改措施", "measure", "形式主义"),
+    ("为什么我总是混日子", "cause", "我总是混日子"),
+    ("理论学习不够的原因", "cause", "理论学习不够"),
+    ("宗旨意识淡化的根源在哪", "cause", "宗旨意识淡化"),
+    ("想写理论学习方面的问题", "problem", "理论学习"),
+    ("担当作为方面存在的不足", "problem", "担当作为"),
+])
+def test_section_words_become_the_part_and_leave_the_text(request_: str, section: str,
+                                                          text: str) -> None:
+    plan = read(request_)
+    assert plan.get("section") is not None and plan.get("section").key == section, plan
+    assert plan.text == text
+    assert plan.get("section").confidence >= 0.8
+
+
+def test_a_shortcoming_stated_as_content_is_not_a_section_cue() -> None:
+    plan = read("学习主动性不足")
+    assert plan.text == "学习主动性不足" and plan.removed == ()
+    section = plan.get("section")  # only the default reading: a request naming no part
+    assert section.key == "problem" and section.cue == DEFAULT_CUE
+    assert section.confidence < read("学习主动性不足的问题").get("section").confidence
+    assert "部分≈存在问题" in plan.explain()
+
+
+@pytest.mark.parametrize(("request_", "section"), [
+    ("我是社区志愿者党员，写开头部分", "intro"),
+    ("去年查的问题大部分改了，有一条还没改彻底", "rectification"),
+    ("个人有关事项 如实报告", "report"),
+    ("以后多往群众家里跑", "measure"),
+])
+def test_the_other_parts_and_resolutions(request_: str, section: str) -> None:
+    assert read(request_).get("section").key == section
+
+
+def test_the_last_ask_wins_when_two_parts_are_named() -> None:
+    plan = read("理论学习方面的问题，下一步怎么改")
+    assert plan.get("section").key == "measure"
+    assert plan.text == "理论学习"
+
+
+@pytest.mark.parametrize(("request_", "text"), [
+    ("有没有关于形式主义的段落", "形式主义"),
+    ("帮我找一段联系群众不够的材料", "联系群众不够"),
+    ("请帮我写写纪律意识淡薄吗？", "纪律意识淡薄"),
+])
+def test_request_filler_is_taken_out(request_: str, text: str) -> None:
+    assert read(request_).text == text
+
+
+def test_nothing_but_asking_searches_what_was_asked() -> None:
+    plan = read("帮我找整改措施")
+    assert plan.get("section").key == "measure"
+    assert plan.text == "整改措施"
+
+
+def test_set_phrase_is_searched_as_typed() -> None:
+    plan = read("学用脱节 理论联系实际不够")
+    assert plan.text == "学用脱节 理论联系实际不够" and plan.removed == ()
+    assert plan.get("role") is None and plan.get("section").cue == DEFAULT_CUE
+    assert plan.expansions == ()
+
+
+def test_workplace_named_in_a_role_statement() -> None:
+    plan = read("我是医院护士，党员，想写对病人服务态度方面的问题")
+    assert plan.get("role").key == "community_member" and plan.workplace.key == "hospital"
+    assert plan.text == "对病人服务态度" and "单位≈医院" in plan.explain()
+    assert plan.to_json()["workplace"]["name"] == "医院"
+    assert read("理论学习不深入").workplace is None
+
+
+def test_kinds_set_as_filters_are_not_guessed_but_wording_still_goes() -> None:
+    plan = read("我是支部书记，下一步怎么改跟群众说话没耐心", fixed=("role", "section"))
+    assert plan.get("role") is None and plan.get("section") is None
+    assert plan.text == "跟群众说话没耐心"
+
+
+def test_traditional_request_is_understood_and_keeps_its_characters() -> None:
+    plan = read("我是支部書記，想寫自己跟群眾說話沒耐心")
+    assert plan.get("role").key == "branch_secretary"
+    assert plan.text == "自己跟群眾說話沒耐心"
+    assert "服务态度" in [e.phrase for e in plan.expansions]
+
+
+def test_explanation_is_one_chinese_line() -> None:
+    plan = read("我是支部书记，想写自己跟群众说话没耐心")
+    line = plan.explain()
+    assert line.startswith("理解为：角色=党支部书记，")
+    assert "维度≈工作作风" in line
+    assert "；检索：自己跟群众说话没耐心 + " in line and "服务态度" in line
+    assert "\n" not in line
+    measure = read("作为一名科长，花钱大手大脚下一步怎么改").explain()
+    assert measure.startswith("理解为：角色=部门负责人，部分=整改措施，维度")
+    assert explanation_lines(read("学用脱节")) == [] or read("学用脱节").changed
+
+
+def test_plan_json_names_everything_understood() -> None:
+    data = read("我是支部书记，想写自己跟群众说话没耐心").to_json()
+    assert data["text"] == "自己跟群众说话没耐心"
+    assert data["role"] == {"key": "branch_secretary", "name": "党支部书记",
+                            "confidence": 0.95, "cue": "我是支部书记"}
+    assert data["dimension"]["key"] == "style"
+    assert data["removed"] == ["我是支部书记", "想写"]
+    assert any(e["phrase"] == "服务态度" and 0 < e["weight"] <= 1 for e in data["expansions"])
+    assert data["explanation"].startswith("理解为：")
+
+
+def test_bad_cue_file_is_a_chinese_error(tmp_path: Path) -> None:
+    good = (Path(__file__).resolve().parents[1] / "src/duizhao/data/query_cues.toml")
+    text = good.read_text("utf-8")
+    broken = tmp_path / "cues.toml"
+    broken.write_text(text.replace('"努力方向"', '"努力(方向"'), encoding="utf-8")
+    with pytest.raises(UsageError, match="正则表达式"):
+        load_query_cues(broken, taxonomy=TAX)
+    unknown = tmp_path / "roles.toml"
+    unknown.write_text(text.replace("[roles.department_head]", "[roles.cunzhang]"),
+                       encoding="utf-8")
+    with pytest.raises(UsageError, match="cunzhang"):
+        load_query_cues(unknown, taxonomy=TAX)
