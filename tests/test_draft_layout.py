@@ -131,3 +131,18 @@ def test_every_entry_once_in_order_numbered_from_one(items: list) -> None:
             expected = [f"{n}." for n in range(1, len(numbers) + 1)] if section.heading else \
                 [""] * len(numbers)
             assert numbers == expected
+
+
+def test_a_title_on_its_own_line_leads_the_body_and_traditional_becomes_simplified() -> None:
+    from duizhao.draft.layout import make_point
+
+    point = make_point("1.", entry("4.担当作为的精气神不足\n工作中满足于完成领导交办的任务。",
+                                   "problem", "responsibility"))
+    assert (point.title, point.body, point.more) == (
+        "担当作为的精气神不足。", "工作中满足于完成领导交办的任务。", [])
+    point = make_point("1.", entry("（二）聯繫羣眾不夠緊密。下基層少。", "problem", "style"))
+    assert (point.title, point.body) == ("联系群众不够紧密。", "下基层少。")
+    # a long first line is a paragraph of its own, not a title
+    long_line = "对习近平新时代中国特色社会主义思想学习不够深入系统全面，更多钻研与业务工作相关的政策理论"
+    point = make_point("1.", entry(f"{long_line}\n第二段。", "problem", "theory"))
+    assert point.title == "" and point.body == long_line and point.more == ["第二段。"]

@@ -19,6 +19,7 @@ from typing import Any
 
 from duizhao.draft.ordinals import split_title, strip_ordinals
 from duizhao.errors import UsageError
+from duizhao.simplified import to_simplified
 
 LAYOUT_ENV = "DUIZHAO_DRAFT_LAYOUT"
 _DIGITS = "零一二三四五六七八九"
@@ -186,12 +187,25 @@ def layout_rules() -> LayoutRules:
     return _rules_from(text, "data/draft.toml")
 
 
+TITLE_LINE_MAX = 40  # a first line this short, alone, is the point's title ("宗旨意识有所淡化。")
+
+
 def make_point(number: str, entry: Entry) -> Point:
-    """Strip the source's ordinals; the first sentence of the first paragraph is the title."""
-    paragraphs = [p.strip() for p in entry.text.split("\n") if p.strip()]
+    """Strip the source's ordinals; the first sentence of the first paragraph is the title.
+
+    The draft is handed in as a mainland 公文, so a passage picked from a traditional-character
+    source is written in simplified characters (the source note keeps its own title). A title
+    standing on its own line in the source ("4.担当作为的精气神不足" / body on the next line)
+    becomes the bold start of the body's paragraph, as in every other point.
+    """
+    paragraphs = [to_simplified(p.strip()) for p in entry.text.split("\n") if p.strip()]
     first = strip_ordinals(paragraphs[0]) if paragraphs else ""
+    rest = paragraphs[1:]
     title, body = split_title(first)
-    return Point(number, title, body, paragraphs[1:], entry.source)
+    if not title and rest and len(first) <= TITLE_LINE_MAX:
+        title = first if first[-1] in "。！？!?" else first.rstrip("，,；;：: ") + "。"
+        body, rest = rest[0], rest[1:]
+    return Point(number, title, body, rest, entry.source)
 
 
 def lay_out(entries: Sequence[Entry], labels: Labels, info: DraftInfo | None = None,
