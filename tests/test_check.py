@@ -168,6 +168,12 @@ def test_copied_share_counts_runs_not_scattered_characters() -> None:
     assert copied_share("", "任何") == 0.0
 
 
+def test_a_sentence_converted_from_a_traditional_source_is_still_copied() -> None:
+    source = letters("建立支部黨員聯繫企業制度，每名黨員聯繫5家重點企業，每季度上門服務一次。")
+    draft = letters("建立支部党员联系企业制度，每名党员联系5家重点企业，每季度上门服务一次。")
+    assert copied_share(draft, source) == 1.0
+
+
 def test_outdated_terms_data() -> None:
     terms = default_terms()
     assert len(terms) >= 30

@@ -1,11 +1,13 @@
 """How much of a sentence is copied from a passage: characters in shared runs, by LCS alignment.
 
 The sentence and the passage are compared on their letters and digits only (punctuation and
-spaces say nothing about copying). ``rapidfuzz`` aligns the two by longest common subsequence
-and we count the sentence characters that sit in aligned runs of at least ``MIN_RUN``
-characters: a lightly edited sentence (a word changed, a clause added) keeps most of its runs,
-while an original sentence shares only scattered characters and the odd set phrase with even
-its closest passage, and single shared characters (的, 学, 党) are not counted at all.
+spaces say nothing about copying), in simplified characters (a sentence taken from a
+traditional-character source and converted, as drafts are, is still copied). ``rapidfuzz``
+aligns the two by longest common subsequence and we count the sentence characters that sit in
+aligned runs of at least ``MIN_RUN`` characters: a lightly edited sentence (a word changed, a
+clause added) keeps most of its runs, while an original sentence shares only scattered
+characters and the odd set phrase with even its closest passage, and single shared characters
+(的, 学, 党) are not counted at all.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ from __future__ import annotations
 import unicodedata
 
 from duizhao.draft.ordinals import strip_ordinals
+from duizhao.simplified import to_simplified
 
 MIN_RUN = 3
 
 
 def letters(text: str) -> str:
-    """Letters and digits only: what copying is measured on."""
-    return "".join(c for c in text if unicodedata.category(c)[0] in "LN")
+    """Letters and digits only, simplified: what copying is measured on."""
+    return "".join(c for c in to_simplified(text) if unicodedata.category(c)[0] in "LN")
 
 
 def sentence_key(sentence: str) -> str:
