@@ -213,9 +213,12 @@ class Searcher:
         mask = self._mask(filters)
         matching = self.size if mask is None else int(mask.sum())
         want = offset + k
+        dense = mode != "keyword"  # the reader makes the query vector (ranking.py)
         terms = self.reader.prepare(query, [k for k in ("role", "section", "dimension")
-                                            if getattr(filters, k)], self._tokenize)
-        qvec = self._query_vector(terms.dense_text) if mode != "keyword" else None
+                                            if getattr(filters, k)], self._tokenize,
+                                    self._query_vector if dense else None,
+                                    self.encoder if dense else None)
+        qvec = terms.vector
         inside = self._ranked(qvec, terms, mode, mask, want, [])
         hits = [SearchHit(self.passages[r], 0, s) for r, s in inside[offset:want]]
         note = None
@@ -266,6 +269,9 @@ class Searcher:
         codes, arr = self._codes[kind]
         code = codes.get(key)
         return arr[rows] == code if code is not None else np.zeros(len(rows), dtype=bool)
+
+    def passage_texts(self, rows: np.ndarray) -> list[str]:
+        return [self.passages[r].text for r in rows]
 
     def text_lengths(self, rows: np.ndarray) -> np.ndarray:
         return np.fromiter((len(self.passages[r].text) for r in rows), dtype=np.int64,
@@ -340,7 +346,7 @@ class Searcher:
         elif mode == "hybrid":
             assert qvec is not None
             scored = self._fuse(qvec, keyword_all, lists, depth, filtered=mask is not None)
-        scored = ranking.with_priors(scored, terms, self)
+        scored = ranking.rerank(scored, terms, self, words_first=mode == "keyword")
         return self._dedupe(scored, want, exclude)
 
     def _fuse(self, qvec: np.ndarray, keyword_all: np.ndarray, lists: list[list[int]],
