@@ -318,6 +318,11 @@ class _Texts:
     def passage_texts(self, rows: np.ndarray) -> list[str]:
         return [self.texts[r] for r in rows]
 
+    def point_titles(self, rows: np.ndarray) -> list[str]:
+        from duizhao.ranking import simplified_title
+
+        return [simplified_title(self.texts[r]) for r in rows]
+
 
 def test_a_point_whose_title_says_the_request_rises() -> None:
     from duizhao.ranking import rerank, title_match

@@ -79,6 +79,7 @@ class QueryPlan:
     removed: tuple[str, ...] = ()  # the wording taken out, in order
     workplace: Workplace | None = None  # the kind of place the asker works in
     workplace_confidence: float = 0.0
+    entries: tuple[Any, ...] = ()  # thesaurus entries met by wording (not shown)
 
     def get(self, kind: Kind) -> Recognised | None:
         return next((r for r in self.recognised if r.kind == kind), None)
@@ -344,4 +345,5 @@ def understand(request: str, taxonomy: Taxonomy, cues: QueryCues, thesaurus: The
         request=request, text=text, recognised=kept,
         expansions=_expansions(matches, to_simplified(text)),
         removed=tuple(words for _, words in sorted(req.removed)),
-        workplace=workplace, workplace_confidence=cues.workplace_confidence if workplace else 0.0)
+        workplace=workplace, workplace_confidence=cues.workplace_confidence if workplace else 0.0,
+        entries=tuple(m.entry for m in matches))

@@ -88,6 +88,8 @@ class RowLabels(Protocol):
 
     def passage_texts(self, rows: np.ndarray) -> list[str]: ...
 
+    def point_titles(self, rows: np.ndarray) -> list[str]: ...
+
 
 class QueryReader:
     """Reads each request for one index: its taxonomy, the query cues and the thesaurus
@@ -138,8 +140,7 @@ class QueryReader:
                     and self.tuning.expansion:
                 index = self.meanings(encoder)
                 if not index.in_genre_words(text):
-                    fired = [m.entry for m in self.thesaurus.matches(text)]
-                    plan = plan.with_meanings(index.nearest(vector, fired))
+                    plan = plan.with_meanings(index.nearest(vector, plan.entries))
         prepared = prepare(request, plan, tokenize, self.tuning, self.cues.min_mentions)
         if vector_of is not None and prepared.dense_text != text:
             vector = vector_of(prepared.dense_text)
@@ -305,6 +306,11 @@ def word_bands(rows: Sequence[int], query: PreparedQuery, rows_info: RowLabels) 
     return np.floor(share * WORD_BANDS + 1e-9).astype(np.int64)
 
 
+def simplified_title(text: str) -> str:
+    """A point's own title (``markers.point_title``) in simplified characters, "" if none."""
+    return to_simplified(point_title(text) or "")
+
+
 def title_match(scored: Sequence[tuple[int, float]], query: PreparedQuery,
                 rows_info: RowLabels) -> np.ndarray | None:
     """For each candidate, the weighted share of the request's terms its point title holds
@@ -316,7 +322,7 @@ def title_match(scored: Sequence[tuple[int, float]], query: PreparedQuery,
     if not query.title_weight or not query.title_terms or len(scored) < 2:
         return None
     rows = np.fromiter((r for r, _ in scored), dtype=np.int64, count=len(scored))
-    titles = [to_simplified(point_title(text) or "") for text in rows_info.passage_texts(rows)]
+    titles = rows_info.point_titles(rows)
     terms = list(query.title_terms)
     held = np.array([[term in title for term in terms] for title in titles], dtype=bool)
     found = held.sum(axis=0)

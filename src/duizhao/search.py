@@ -134,6 +134,7 @@ class Searcher:
         self._doc_rows: dict[str, list[int]] | None = None
         self._doc_codes: np.ndarray | None = None
         self._documents_using: dict[tuple[tuple[str, ...], int], np.ndarray] = {}
+        self._titles: dict[int, str] = {}  # row → point title, filled as rows are ranked
         self.reader = ranking.QueryReader(taxonomy, user_thesaurus_paths(thesaurus))
 
     @classmethod
@@ -272,6 +273,14 @@ class Searcher:
 
     def passage_texts(self, rows: np.ndarray) -> list[str]:
         return [self.passages[r].text for r in rows]
+
+    def point_titles(self, rows: np.ndarray) -> list[str]:
+        """Each row's point title (ranking.simplified_title), worked out once per row."""
+        cache = self._titles
+        for r in rows.tolist():
+            if r not in cache:
+                cache[r] = ranking.simplified_title(self.passages[r].text)
+        return [cache[r] for r in rows.tolist()]
 
     def text_lengths(self, rows: np.ndarray) -> np.ndarray:
         return np.fromiter((len(self.passages[r].text) for r in rows), dtype=np.int64,

@@ -31,6 +31,7 @@ MEANING_MIN = 0.65  # cosine from which a request meets an everyday wording by m
 MEANING_TOP = 3  # entries met by meaning at most
 SHIPPED = "data/thesaurus_vectors.npz"
 FORMAT = 1
+BLOCK_ROWS = 256  # rows per matrix-vector product (see _cosines)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,16 @@ def shipped_vectors() -> tuple[str, dict[str, np.ndarray]]:
     norms[norms == 0] = 1.0
     vectors /= norms
     return encoder, dict(zip(strings, vectors, strict=True))
+
+
+def _cosines(vectors: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """``vectors @ vector`` in blocks of ``BLOCK_ROWS``: each block is too small for OpenBLAS
+    to wake its threads, which right after FAISS and the encoder have worked cost ~6 ms to
+    wake (measured; the blocks take 0.2 ms in all)."""
+    out = np.empty(len(vectors), dtype=np.float32)
+    for start in range(0, len(vectors), BLOCK_ROWS):
+        np.dot(vectors[start:start + BLOCK_ROWS], vector, out=out[start:start + BLOCK_ROWS])
+    return out
 
 
 def quantised(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -125,17 +136,18 @@ class MeaningIndex:
         vectors, owners, strings = self._table
         if not len(strings) or vectors.shape[1] != vector.shape[0]:
             return []
-        cosines = vectors @ np.asarray(vector, dtype=np.float32)
+        cosines = _cosines(vectors, np.asarray(vector, dtype=np.float32))
+        close = np.flatnonzero(cosines >= MEANING_MIN)  # usually a handful, often none
         skipped = {id(entry) for entry in skip}
         out: list[Meaning] = []
         seen: set[int] = set()
-        for row in np.argsort(-cosines, kind="stable"):
-            if cosines[row] < MEANING_MIN or len(out) >= MEANING_TOP:
-                break
+        for row in close[np.argsort(-cosines[close], kind="stable")]:
             number = int(owners[row])
             entry = self.thesaurus.entries[number]
             if number in seen or id(entry) in skipped:
                 continue
             seen.add(number)
             out.append(Meaning(entry, strings[row], round(float(cosines[row]), 3)))
+            if len(out) >= MEANING_TOP:
+                break
         return out
