@@ -17,7 +17,8 @@ Each query has a ``kind`` (set_phrase, description, paraphrase, role_request) an
 
 Systems: ``hybrid``, ``dense``, ``keyword`` as shipped (query understanding on); the same
 three with understanding off (``-plain``: the request searched as typed, as before issue 9);
-hybrid without the label priors and without thesaurus expansion; hybrid fused by RRF; and the
+hybrid without the label priors, without thesaurus expansion (by wording and by meaning),
+without the lookup by meaning only, without the title match; hybrid fused by RRF; and the
 structure-blind baseline: consecutive 150-character windows of each document, embedded with
 the same encoder, ranked by cosine, without filters. A window takes the grade of the passage it
 overlaps most; each judged passage is credited once.
@@ -256,6 +257,10 @@ def systems() -> dict[str, Callable[[Any, list[Query]], dict[str, float]]]:
                                                          replace(shipped, priors=False)),
         "hybrid-no-expansion": lambda s, qs: score_queries(s, qs, "hybrid",
                                                             replace(shipped, expansion=False)),
+        "hybrid-no-meaning": lambda s, qs: score_queries(s, qs, "hybrid",
+                                                          replace(shipped, semantic_weight=0.0)),
+        "hybrid-no-title": lambda s, qs: score_queries(s, qs, "hybrid",
+                                                        replace(shipped, title_weight=0.0)),
         "hybrid-rrf": lambda s, qs: score_queries(s, qs, "hybrid", shipped, fusion="rrf"),
     }
 

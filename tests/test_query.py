@@ -174,3 +174,34 @@ def test_bad_cue_file_is_a_chinese_error(tmp_path: Path) -> None:
                        encoding="utf-8")
     with pytest.raises(UsageError, match="cunzhang"):
         load_query_cues(unknown, taxonomy=TAX)
+
+
+@pytest.mark.parametrize(("request_", "dimension"), [
+    ("对群众冷脸", "style"),
+    ("对家属管得不严", "integrity"),
+])
+def test_the_classifier_reads_a_dimension_no_cue_word_names(request_: str,
+                                                             dimension: str) -> None:
+    from duizhao.query import CLASSIFIER_CUE
+
+    plan = read(request_)
+    found = plan.get("dimension")
+    assert found is not None and found.key == dimension and found.cue == CLASSIFIER_CUE
+    assert found.confidence < 0.85 and f"维度≈{TAX.name('dimension', dimension)}" in plan.explain()
+    assert read(request_, fixed=("dimension",)).get("dimension") is None  # a filter decides
+
+
+def test_no_dimension_is_guessed_for_the_parts_that_have_none() -> None:
+    plan = read("我是社区志愿者党员，写开头部分")
+    assert plan.get("section").key == "intro" and plan.get("dimension") is None
+
+
+def test_a_dimension_called_by_its_name_is_as_sure_as_a_part_named() -> None:
+    from duizhao.query import OUTRIGHT_CONFIDENCE
+
+    plan = read("我是机关支部书记，想写廉洁方面的问题")
+    assert plan.get("dimension").key == "integrity"
+    assert plan.get("dimension").confidence >= OUTRIGHT_CONFIDENCE
+    assert "维度=廉洁自律" in plan.explain()
+    guessed = read("四个意识 两个维护").get("dimension")  # a heading word, not its name
+    assert guessed.key == "politics" and guessed.confidence < OUTRIGHT_CONFIDENCE

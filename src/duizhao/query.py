@@ -16,23 +16,29 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Container
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from duizhao.classify import prior_dimensions
 from duizhao.query_cues import CLAUSE_END, QueryCues, Workplace
 from duizhao.simplified import to_simplified
-from duizhao.taxonomy import Kind, Taxonomy
+from duizhao.taxonomy import Kind, LabelDef, Taxonomy
 from duizhao.thesaurus import ANY_DIMENSION, Thesaurus
 
 SURE = 0.85  # from this confidence on the explanation says "=", below it "≈"
 DIMENSION_MIN = 0.35  # below this a dimension guess is not used at all
 THESAURUS_VOTE = 3.0  # a thesaurus entry's vote for its dimension, times its weight
 NAMED_VOTE = 4.0  # "理论学习方面", "作风问题": the dimension named outright
+OUTRIGHT_CONFIDENCE = 0.9  # at least this sure of a dimension called "<its name>方面/问题"
 STRONG_VOTE, WEAK_VOTE = 2.0, 1.0  # the taxonomy's strong and light cue words
 SECTION_FROM_THESAURUS = 0.5  # a section implied only by thesaurus entries is a weak hint
 EXPLAIN_PHRASES = 4  # formal phrases named in the one-line explanation
 DEFAULT_CUE = "（未说明）"  # the cue of a part read by default (cues.default_section)
+CLASSIFIER_CUE = "（按字面归类）"  # the cue of a dimension guessed by the classifier
+CLASSIFIER_TRUST = 0.7  # a classifier's guess counts this share of its probability
+CLASSIFIER_SHARPNESS = 3.0  # tempers naive Bayes' overconfidence (as dimension.py does)
+_NO_LABEL = LabelDef("", "")
 _PUNCT = CLAUSE_END + "：:“”\"'‘’（）()《》[]【】…—-·~～ \t"
 
 
@@ -53,11 +59,15 @@ class Recognised:
 
 @dataclass(frozen=True)
 class Expansion:
-    """A formal phrase added to the keyword search for an everyday expression in the request."""
+    """A formal phrase added to the keyword search for an everyday expression in the request.
+
+    ``by`` says how the entry was met: its wording occurs in the request ("wording"), or the
+    request comes close to that wording in the encoder's space ("meaning", ``semantic.py``)."""
 
     phrase: str
     weight: float
     everyday: str
+    by: str = "wording"
 
 
 @dataclass(frozen=True)
@@ -69,6 +79,7 @@ class QueryPlan:
     removed: tuple[str, ...] = ()  # the wording taken out, in order
     workplace: Workplace | None = None  # the kind of place the asker works in
     workplace_confidence: float = 0.0
+    entries: tuple[Any, ...] = ()  # thesaurus entries met by wording (not shown)
 
     def get(self, kind: Kind) -> Recognised | None:
         return next((r for r in self.recognised if r.kind == kind), None)
@@ -77,6 +88,20 @@ class QueryPlan:
     def changed(self) -> bool:
         """Anything understood beyond the plain words (worth telling the user)."""
         return bool(self.recognised or self.expansions or self.removed or self.workplace)
+
+    def with_meanings(self, meanings: Sequence[Any]) -> QueryPlan:
+        """The plan with the formal phrases of entries met by meaning (``semantic.Meaning``)
+        added after its own, each weighted by the entry's weight × how close the request came."""
+        have = {e.phrase for e in self.expansions}
+        text = to_simplified(self.text)
+        extra: list[Expansion] = []
+        for meaning in meanings:
+            for phrase in meaning.entry.formal:
+                if phrase not in have and phrase not in text:
+                    have.add(phrase)
+                    extra.append(Expansion(phrase, round(meaning.entry.weight * meaning.cosine, 3),
+                                           meaning.everyday, "meaning"))
+        return replace(self, expansions=self.expansions + tuple(extra)) if extra else self
 
     def explain(self) -> str:
         """One line: ``理解为：角色=党支部书记，部分=存在问题，维度≈工作作风；检索：… + 服务态度``.
@@ -105,7 +130,7 @@ class QueryPlan:
             "role": labels.get("role"), "section": labels.get("section"),
             "dimension": labels.get("dimension"),
             "expansions": [{"phrase": e.phrase, "weight": round(e.weight, 3),
-                            "everyday": e.everyday} for e in self.expansions],
+                            "everyday": e.everyday, "by": e.by} for e in self.expansions],
             "removed": list(self.removed),
             "workplace": None if self.workplace is None else {
                 "key": self.workplace.key, "name": self.workplace.name,
@@ -199,10 +224,15 @@ def _filler(req: _Request, cues: QueryCues) -> None:
             req.take(match.start(), match.end(), filler=True)
 
 
-def _dimension(text: str, matches: list[Any], taxonomy: Taxonomy) -> Recognised | None:
-    """Votes: thesaurus entries that fired, the dimension named outright, its cue words."""
+def _dimension(text: str, matches: list[Any], taxonomy: Taxonomy,
+               whole: str = "") -> Recognised | None:
+    """Votes: thesaurus entries that fired, the dimension named outright, its cue words.
+
+    ``text`` is what is left of the request; ``whole`` the request as typed (simplified), where
+    "理论学习方面的问题" still says 方面 after the part asked for was taken out."""
     votes: dict[str, float] = {}
     said: dict[str, list[str]] = {}
+    outright: set[str] = set()  # dimensions called by their own name ("理论学习方面")
 
     def vote(key: str, amount: float, words: str) -> None:
         votes[key] = votes.get(key, 0.0) + amount
@@ -215,10 +245,13 @@ def _dimension(text: str, matches: list[Any], taxonomy: Taxonomy) -> Recognised 
         if key == "other":
             continue
         names = sorted({label.name, *label.heading_words}, key=len, reverse=True)
-        named = next((n for n in names if n in text), None) or next(
-            (a for a in label.aliases if f"{a}方面" in text or f"{a}问题" in text), None)
+        called = next((a for a in (label.name, *label.aliases) if a in text and (
+            f"{a}方面" in whole or f"{a}问题" in whole)), None)
+        named = called or next((n for n in names if n in text), None)
         if named:
             vote(key, NAMED_VOTE, named)
+            if called:
+                outright.add(key)
             continue
         strong = [w for w in label.strong if w in text]
         weak = [w for w in label.weak if w in text and not any(w in s for s in strong)]
@@ -230,9 +263,33 @@ def _dimension(text: str, matches: list[Any], taxonomy: Taxonomy) -> Recognised 
     best, top = ranked[0]
     share = top / sum(votes.values())
     confidence = round(min(0.95, share * (1 - math.exp(-top / 2.5))), 3)
+    if best in outright:  # said outright, like a part named in the request
+        confidence = max(confidence, OUTRIGHT_CONFIDENCE)
     if confidence < DIMENSION_MIN:
         return None
     return Recognised("dimension", best, confidence, "、".join(dict.fromkeys(said[best])))
+
+
+def _dimension_guess(text: str, taxonomy: Taxonomy,
+                     section: Recognised | None) -> Recognised | None:
+    """The dimension the shipped character classifier reads in ``text`` when no cue word
+    says it ("对群众冷脸" → 工作作风), at ``CLASSIFIER_TRUST`` × its probability. Not for the
+    parts that are not points about a dimension (开头, 有关事项: sections without wording cues
+    in the taxonomy)."""
+    if section is not None and not taxonomy.sections.get(section.key, _NO_LABEL).weak:
+        return None
+    model = prior_dimensions()
+    if model is None:
+        return None
+    probabilities = model.probabilities(text, CLASSIFIER_SHARPNESS)
+    known = {k: v for k, v in probabilities.items() if k in taxonomy.dimensions}
+    if not known:
+        return None
+    best = max(known, key=lambda k: (known[k], k))
+    confidence = round(CLASSIFIER_TRUST * known[best], 3)
+    if confidence < DIMENSION_MIN:
+        return None
+    return Recognised("dimension", best, confidence, CLASSIFIER_CUE)
 
 
 def _workplace(request: str, cues: QueryCues) -> Workplace | None:
@@ -271,7 +328,7 @@ def understand(request: str, taxonomy: Taxonomy, cues: QueryCues, thesaurus: The
     _filler(req, cues)
     visible = req.visible()
     matches = thesaurus.matches(visible)
-    recognised.append(_dimension(visible, matches, taxonomy))
+    recognised.append(_dimension(visible, matches, taxonomy, req.text))
     if recognised[1] is None:
         recognised[1] = _section_from_thesaurus(matches)
     if recognised[1] is None and cues.default_section:
@@ -280,10 +337,13 @@ def understand(request: str, taxonomy: Taxonomy, cues: QueryCues, thesaurus: The
     text = req.rest()
     if not any(ch.isalnum() for ch in text):  # nothing but asking: search what was asked
         text = " ".join(words for _, words in sorted(req.asked)).strip(_PUNCT) or request
+    if recognised[2] is None and "dimension" not in fixed:
+        recognised[2] = _dimension_guess(text, taxonomy, recognised[1])
     kept = tuple(replace(r, name=taxonomy.name(r.kind, r.key)) for r in recognised
                  if r is not None and r.kind not in fixed)
     return QueryPlan(
         request=request, text=text, recognised=kept,
         expansions=_expansions(matches, to_simplified(text)),
         removed=tuple(words for _, words in sorted(req.removed)),
-        workplace=workplace, workplace_confidence=cues.workplace_confidence if workplace else 0.0)
+        workplace=workplace, workplace_confidence=cues.workplace_confidence if workplace else 0.0,
+        entries=tuple(m.entry for m in matches))

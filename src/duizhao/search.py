@@ -134,6 +134,7 @@ class Searcher:
         self._doc_rows: dict[str, list[int]] | None = None
         self._doc_codes: np.ndarray | None = None
         self._documents_using: dict[tuple[tuple[str, ...], int], np.ndarray] = {}
+        self._titles: dict[int, str] = {}  # row → point title, filled as rows are ranked
         self.reader = ranking.QueryReader(taxonomy, user_thesaurus_paths(thesaurus))
 
     @classmethod
@@ -213,9 +214,12 @@ class Searcher:
         mask = self._mask(filters)
         matching = self.size if mask is None else int(mask.sum())
         want = offset + k
+        dense = mode != "keyword"  # the reader makes the query vector (ranking.py)
         terms = self.reader.prepare(query, [k for k in ("role", "section", "dimension")
-                                            if getattr(filters, k)], self._tokenize)
-        qvec = self._query_vector(terms.dense_text) if mode != "keyword" else None
+                                            if getattr(filters, k)], self._tokenize,
+                                    self._query_vector if dense else None,
+                                    self.encoder if dense else None)
+        qvec = terms.vector
         inside = self._ranked(qvec, terms, mode, mask, want, [])
         hits = [SearchHit(self.passages[r], 0, s) for r, s in inside[offset:want]]
         note = None
@@ -266,6 +270,17 @@ class Searcher:
         codes, arr = self._codes[kind]
         code = codes.get(key)
         return arr[rows] == code if code is not None else np.zeros(len(rows), dtype=bool)
+
+    def passage_texts(self, rows: np.ndarray) -> list[str]:
+        return [self.passages[r].text for r in rows]
+
+    def point_titles(self, rows: np.ndarray) -> list[str]:
+        """Each row's point title (ranking.simplified_title), worked out once per row."""
+        cache = self._titles
+        for r in rows.tolist():
+            if r not in cache:
+                cache[r] = ranking.simplified_title(self.passages[r].text)
+        return [cache[r] for r in rows.tolist()]
 
     def text_lengths(self, rows: np.ndarray) -> np.ndarray:
         return np.fromiter((len(self.passages[r].text) for r in rows), dtype=np.int64,
@@ -340,7 +355,7 @@ class Searcher:
         elif mode == "hybrid":
             assert qvec is not None
             scored = self._fuse(qvec, keyword_all, lists, depth, filtered=mask is not None)
-        scored = ranking.with_priors(scored, terms, self)
+        scored = ranking.rerank(scored, terms, self, words_first=mode == "keyword")
         return self._dedupe(scored, want, exclude)
 
     def _fuse(self, qvec: np.ndarray, keyword_all: np.ndarray, lists: list[list[int]],
