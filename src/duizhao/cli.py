@@ -250,6 +250,20 @@ def export_command(index: IndexOption = Path(DEFAULT_INDEX_DIR)) -> None:
         print_jsonl(p.to_json() for p in loaded.passages)
 
 
+@command(name="verify")
+def verify_command(index: IndexOption = Path(DEFAULT_INDEX_DIR)) -> None:
+    """完整校验索引：逐字节核对每个文件的校验和，逐段读取记录（检索时只核对大小）。
+
+    示例：duizhao verify --index index
+    """
+    from duizhao.store import verify_index
+
+    with user_errors():
+        report = verify_index(index)
+    say(f"索引完好：{report.version}，{report.files} 个文件，"
+        f"{report.bytes / 1e6:.1f} MB，{report.passages} 段。")
+
+
 @command(name="stats")
 def stats_command(
     index: IndexOption = Path(DEFAULT_INDEX_DIR),

@@ -16,7 +16,7 @@ DEFAULT_CORPUS = "corpus"
 
 # Index directory format. Bump when the files or their meaning change; ``open_index`` refuses
 # other versions with a message to rebuild (older) or upgrade duizhao (newer).
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 # Passages encoded per call to the encoder: bounds memory while ingesting very large inputs.
 EMBED_BATCH_SIZE = 64

@@ -1,30 +1,38 @@
-"""Dense (vector) index: FAISS inner product over unit vectors, i.e. cosine similarity.
+"""Dense retrieval: exact inner product over memory-mapped vectors, IVF-SQ8 above a size.
 
-Below ``FLAT_MAX`` passages the index is exact (``IndexFlatIP``); above it, HNSW
-(``IndexHNSWFlat`` with ``METRIC_INNER_PRODUCT``), chosen automatically at build time.
+Vectors are L2-normalised, so inner product is cosine similarity. They are held once: the
+store's float32 ``vectors.npy`` files, memory-mapped (``store.table.VectorTable``). Up to
+``FLAT_MAX`` rows every search is an exact scan of them. Above it, the rows present at the
+last full build get an IVF index with 8-bit scalar-quantised codes (a quarter of the floats'
+size, the only copy in RAM); its top ``RESCORE`` candidates are re-scored exactly from the
+float32 rows, so scores and order among candidates are exact and only recall can suffer
+(measured in benchmarks/results.md). Rows appended later by ``add`` (further segments) are
+always scanned exactly and merged in.
 
-Filters are applied inside the FAISS search with an ``IDSelectorBitmap`` passed through
-``SearchParameters``, never by fetching more and dropping afterwards, so a filtered search
-returns the best allowed rows however rare they are. HNSW can miss allowed rows when the
-filter is selective (the graph walk rarely meets them), so for HNSW we raise ``efSearch``
-with the filter's selectivity, and when the filter keeps few rows (``EXACT_FILTER_MAX``) or
-the graph walk comes back short, we search the HNSW's own flat storage exactly with the same
-selector. faiss is imported lazily.
+Filters are chosen by selectivity: a filter that keeps at most ``EXACT_FILTER_MAX`` rows is
+scored exactly over just those rows (a graph or list walk would reject most of what it
+visits), so its results equal brute force. A broader filter is applied inside the IVF scan
+through an ``IDSelectorBitmap`` with ``nprobe`` raised by the filter's selectivity, then
+re-scored; if that comes back short the rows are scanned exactly. Either way no row outside
+the filter is ever returned. faiss is imported lazily.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 FLAT_MAX = 20_000  # up to this many vectors: exact search is fast enough and always right
-HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 64
 EXACT_FILTER_MAX = 20_000  # a filter keeping at most this many rows is searched exactly
+NPROBE = 32  # IVF lists visited per unfiltered query
+NPROBE_MAX = 256  # … and at most this many when a broad filter raises it
+RESCORE = 4  # candidates re-scored exactly: RESCORE × k, at least RESCORE_MIN
+RESCORE_MIN = 200
+TRAIN_PER_LIST = 40  # k-means training sample: this many vectors per list (faiss's advice)
 INDEX_FILE = "dense.faiss"
 META_FILE = "dense.json"
 
@@ -64,45 +72,65 @@ def allowed_mask(allowed: np.ndarray | None, n: int) -> np.ndarray | None:
     return mask
 
 
-class DenseIndex:
-    """A FAISS index over the store's vectors; row ``i`` is passage ``i``."""
+def train_ivf(vectors: Any, rows: int, seed: int = 0) -> Any:
+    """An IVF-SQ8 index over the first ``rows`` vectors (added in blocks: bounded memory)."""
+    faiss = _faiss()
+    _threads(0)
+    dim = int(vectors.shape[1])
+    nlist = max(16, int(2 * math.sqrt(rows)))
+    sample = np.sort(np.random.default_rng(seed).choice(
+        rows, size=min(rows, TRAIN_PER_LIST * nlist), replace=False))
+    train = np.ascontiguousarray(_take(vectors, sample), dtype=np.float32)
+    quantizer = faiss.IndexFlatIP(dim)
+    index = faiss.IndexIVFScalarQuantizer(quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit,
+                                          faiss.METRIC_INNER_PRODUCT)
+    index.train(train)
+    del train
+    for start in range(0, rows, 65_536):
+        block = _take(vectors, np.arange(start, min(rows, start + 65_536)))
+        index.add(np.ascontiguousarray(block, dtype=np.float32))
+    index.nprobe = NPROBE
+    return index
 
-    def __init__(self, index: Any, kind: str) -> None:
-        self.index = index
-        self.kind = kind  # "flat" | "hnsw"
+
+def _take(vectors: Any, rows: np.ndarray) -> np.ndarray:
+    take = getattr(vectors, "take", None)
+    if take is not None and not isinstance(vectors, np.ndarray):
+        return np.asarray(take(rows), dtype=np.float32)
+    return np.asarray(vectors[rows], dtype=np.float32)
+
+
+class DenseIndex:
+    """Cosine search over a vector table; row ``i`` is passage ``i``.
+
+    ``ann`` (optional) covers rows ``[0, ann.ntotal)``; later rows are scanned exactly.
+    """
+
+    def __init__(self, vectors: Any, ann: Any = None) -> None:
+        self.vectors = vectors
+        self.ann = ann
+        self.kind = "ivf-sq8" if ann is not None else "flat"
 
     @property
     def size(self) -> int:
-        return int(self.index.ntotal)
+        return int(len(self.vectors))
 
     @property
     def dim(self) -> int:
-        return int(self.index.d)
+        return int(self.vectors.shape[1])
+
+    @property
+    def ann_rows(self) -> int:
+        return int(self.ann.ntotal) if self.ann is not None else 0
 
     @classmethod
-    def build(cls, vectors: np.ndarray, flat_max: int = FLAT_MAX,
-              hnsw_m: int = HNSW_M, ef_construction: int = HNSW_EF_CONSTRUCTION) -> DenseIndex:
-        faiss = _faiss()
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        if vectors.ndim != 2:
-            raise ValueError(f"vectors must be 2-D, got shape {vectors.shape}")
-        dim = vectors.shape[1]
-        if len(vectors) <= flat_max:
-            index = faiss.IndexFlatIP(dim)
-            kind = "flat"
-        else:
-            index = faiss.IndexHNSWFlat(dim, hnsw_m, faiss.METRIC_INNER_PRODUCT)
-            index.hnsw.efConstruction = ef_construction
-            kind = "hnsw"
-        if len(vectors):
-            _threads(0)
-            index.add(vectors)
-        return cls(index, kind)
-
-    def add(self, vectors: np.ndarray) -> None:
-        """Append rows (the store appends passages in the same order)."""
-        _threads(0)
-        self.index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    def build(cls, vectors: Any, flat_max: int = FLAT_MAX) -> DenseIndex:
+        if isinstance(vectors, np.ndarray):
+            vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+            if vectors.ndim != 2:
+                raise ValueError(f"vectors must be 2-D, got shape {vectors.shape}")
+        n = len(vectors)
+        return cls(vectors, train_ivf(vectors, n) if n > flat_max else None)
 
     def search(self, query: np.ndarray, k: int,
                allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -111,52 +139,117 @@ class DenseIndex:
         ``allowed`` is a boolean mask over rows or an array of row numbers; fewer than ``k``
         rows come back only when fewer are allowed.
         """
-        faiss = _faiss()
-        _threads(1)
         n = self.size
-        q = np.ascontiguousarray(np.asarray(query, dtype=np.float32).reshape(1, -1))
+        q = np.ascontiguousarray(np.asarray(query, dtype=np.float32).reshape(-1))
         mask = allowed_mask(allowed, n)
-        n_allowed = n if mask is None else int(mask.sum())
+        n_allowed = n if mask is None else int(np.count_nonzero(mask))
         k = min(int(k), n_allowed)
         if k <= 0:
             return np.empty(0, dtype=np.float32), np.empty(0, dtype=np.int64)
-        if mask is None:
-            if self.kind == "hnsw":
-                params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, 2 * k))
-                return self._run(self.index, q, k, params)
-            return self._run(self.index, q, k, None)
-        bits = np.packbits(mask, bitorder="little")
-        selector = faiss.IDSelectorBitmap(n, faiss.swig_ptr(bits))
-        if self.kind == "hnsw" and n_allowed > EXACT_FILTER_MAX:
-            fraction = n_allowed / n
-            ef = int(min(max(HNSW_EF_SEARCH, 2 * k) / fraction, 4096))
-            params = faiss.SearchParametersHNSW(sel=selector, efSearch=ef)
-            scores, rows = self._run(self.index, q, k, params)
-            if len(rows) >= k:
-                return scores, rows
-        storage = faiss.downcast_index(self.index.storage) if self.kind == "hnsw" else self.index
-        scores, rows = self._run(storage, q, k, faiss.SearchParameters(sel=selector))
+        if self.ann is None or (mask is not None and n_allowed <= EXACT_FILTER_MAX):
+            return self._exact(q, k, None if mask is None else np.flatnonzero(mask))
+        found = self._approximate(q, k, mask, n_allowed)
+        if found is None:
+            return self._exact(q, k, None if mask is None else np.flatnonzero(mask))
+        return found
+
+    def _exact(self, q: np.ndarray, k: int,
+               rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """Exact top ``k`` by FAISS's own scan (the same arithmetic and tie order as a flat
+        FAISS index, so results do not move when the storage changes)."""
+        faiss = _faiss()
+        _threads(1)
+        if rows is not None:
+            blocks = [(_take(self.vectors, rows), rows.astype(np.int64))]
+        else:
+            parts = getattr(self.vectors, "parts", [self.vectors])
+            blocks, start = [], 0
+            for part in parts:
+                blocks.append((part, np.arange(start, start + len(part), dtype=np.int64)))
+                start += len(part)
+        scores, found = [], []
+        for block, block_rows in blocks:
+            if len(block) == 0:
+                continue
+            d, i = faiss.knn(q.reshape(1, -1), block, min(k, len(block)),
+                             metric=faiss.METRIC_INNER_PRODUCT)
+            keep = i[0] >= 0
+            scores.append(d[0][keep])
+            found.append(block_rows[i[0][keep]])
+        if not scores:
+            return np.empty(0, dtype=np.float32), np.empty(0, dtype=np.int64)
+        return _top(np.concatenate(scores), np.concatenate(found), k)
+
+    def _approximate(self, q: np.ndarray, k: int, mask: np.ndarray | None,
+                     n_allowed: int) -> tuple[np.ndarray, np.ndarray] | None:
+        faiss = _faiss()
+        _threads(1)
+        m = self.ann_rows
+        want = min(max(RESCORE * k, RESCORE_MIN), m)
+        nprobe = NPROBE
+        params = None
+        bits = None
+        if mask is not None:
+            nprobe = min(NPROBE_MAX, int(NPROBE * self.size / max(n_allowed, 1)))
+            bits = np.packbits(mask[:m], bitorder="little")
+            selector = faiss.IDSelectorBitmap(m, faiss.swig_ptr(bits))
+            params = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
+        else:
+            params = faiss.SearchParametersIVF(nprobe=nprobe)
+        _, found = self.ann.search(q.reshape(1, -1), want, params=params)
         del bits  # the selector points into it: keep it alive until here
-        return scores, rows
+        cand = found[0][found[0] >= 0].astype(np.int64)
+        tail = np.arange(m, self.size, dtype=np.int64)
+        if mask is not None:
+            tail = tail[mask[m:]]
+            if len(cand) < min(k, int(np.count_nonzero(mask[:m]))):
+                return None  # the probed lists held too few allowed rows: scan exactly
+        rows = np.concatenate([cand, tail])
+        return _top(_scores(self.vectors, q, rows), rows, k)
 
-    @staticmethod
-    def _run(index: Any, q: np.ndarray, k: int, params: Any) -> tuple[np.ndarray, np.ndarray]:
-        scores, rows = index.search(q, k, params=params) if params is not None else index.search(
-            q, k)
-        keep = rows[0] >= 0
-        return scores[0][keep].astype(np.float32), rows[0][keep].astype(np.int64)
-
-    def save(self, directory: Path) -> list[str]:
-        """Write plain files (FAISS's own format + a JSON note); returns their names."""
+    def save(self, directory: Path, prefix: str = "") -> list[str]:
+        """The ANN as FAISS's own file (+ a JSON note); the vectors are the store's."""
         directory = Path(directory)
-        _faiss().write_index(self.index, str(directory / INDEX_FILE))
-        meta = {"kind": self.kind, "size": self.size, "dim": self.dim}
-        (directory / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
-        return [INDEX_FILE, META_FILE]
+        meta = {"kind": self.kind, "size": self.size, "dim": self.dim, "ann_rows": self.ann_rows}
+        (directory / f"{prefix}{META_FILE}").write_text(json.dumps(meta), encoding="utf-8")
+        names = [f"{prefix}{META_FILE}"]
+        if self.ann is not None:
+            _faiss().write_index(self.ann, str(directory / f"{prefix}{INDEX_FILE}"))
+            names.append(f"{prefix}{INDEX_FILE}")
+        return names
 
     @classmethod
-    def load(cls, directory: Path) -> DenseIndex:
+    def load(cls, directory: Path, vectors: Any, prefix: str = "") -> DenseIndex:
+        """Over ``vectors`` (the store's); the ANN file is checked against them."""
         directory = Path(directory)
-        meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
-        index = _faiss().read_index(str(directory / INDEX_FILE))
-        return cls(index, str(meta["kind"]))
+        meta = json.loads((directory / f"{prefix}{META_FILE}").read_text(encoding="utf-8"))
+        ann = None
+        if meta.get("kind") == "ivf-sq8":
+            ann = _faiss().read_index(str(directory / f"{prefix}{INDEX_FILE}"))
+            if (int(ann.d) != int(vectors.shape[1]) or int(ann.ntotal) != int(meta["ann_rows"])
+                    or int(ann.ntotal) > len(vectors)):
+                raise ValueError("the ANN index does not match the vectors")
+            ann.nprobe = NPROBE
+        elif meta.get("kind") != "flat":
+            raise ValueError(f"unknown dense index kind {meta.get('kind')!r}")
+        return cls(vectors, ann)
+
+
+def _scores(vectors: Any, q: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+    if isinstance(vectors, np.ndarray):
+        return (vectors if rows is None else vectors[rows]) @ q
+    return np.asarray(vectors.scores(q, rows), dtype=np.float32)
+
+
+def _top(scores: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Best ``k`` (score, row) pairs, best first; among equal scores the lower row (as FAISS's
+    heap keeps the first row seen), so results do not depend on the selection algorithm."""
+    if len(rows) > k:
+        kth = -np.partition(-scores, k - 1)[k - 1]
+        better = np.flatnonzero(scores > kth)
+        tied = np.flatnonzero(scores == kth)
+        tied = tied[np.argsort(rows[tied], kind="stable")][:k - len(better)]
+        part = np.concatenate([better, tied])
+        scores, rows = scores[part], rows[part]
+    order = np.lexsort((rows, -scores))
+    return scores[order].astype(np.float32), rows[order]

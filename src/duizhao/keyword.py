@@ -1,24 +1,28 @@
 """Keyword index: BM25 (Lucene variant, as in bm25s) over jieba tokens, in plain numpy.
 
-Why our own ~150 lines rather than ``bm25s`` at query time: the index must load without
-pickle and fast (a cold ``duizhao search`` imports neither bm25s nor scipy), filters must
-apply before top-k, and ``duizhao add`` must extend the index without re-tokenising old
-passages. So we keep raw postings (term → rows, term frequencies) plus document lengths,
-and compute BM25 for the query's terms at search time:
+Why our own code rather than ``bm25s`` at query time: the index must load without pickle and
+in constant time (memory-mapped arrays; a cold ``duizhao search`` imports neither bm25s nor
+scipy), filters must apply before top-k, and ``duizhao add`` must extend the index without
+touching what is stored. So we keep raw postings (term → rows, term frequencies) plus document
+lengths, one CSR block per segment, and compute BM25 for the query's terms at search time
+with collection statistics summed over the segments:
 
     score(d, q) = Σ_t∈q  idf(t) · tf / (tf + k1 · (1 − b + b · |d| / avgdl))
     idf(t)      = ln(1 + (N − df + 0.5) / (df + 0.5))
 
-(a test checks these scores against bm25s's ``method="lucene"``). Each query term counts
-once. Only rows matching at least one query term are candidates, and ``allowed`` masks rows
-before the top-k is taken. Files: ``keyword.json`` (vocabulary, parameters) and ``.npy``
-arrays loaded with ``allow_pickle=False``.
+(a test checks these scores against bm25s's ``method="lucene"``). Each query term counts once.
+Only rows matching at least one query term are candidates, and ``allowed`` masks rows before
+the top-k is taken. Building is memory-bounded: tokens are turned into compact arrays a chunk
+at a time and placed by a counting sort, never as one Python list per (passage, term) pair.
+Files per block: ``{prefix}keyword.json`` (vocabulary, parameters) and ``.npy`` arrays loaded
+with ``allow_pickle=False`` (memory-mapped when opened from an index).
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -29,60 +33,139 @@ K1 = 1.5
 B = 0.75
 META_FILE = "keyword.json"
 ARRAYS = ("indptr", "rows", "tf", "doc_len")
+CHUNK = 20_000  # passages turned into arrays at a time while building
 
 
-class KeywordIndex:
-    """Postings in CSR form by term: ``rows[indptr[t]:indptr[t+1]]`` hold term ``t``."""
+class Postings:
+    """One segment's postings in CSR form: ``rows[indptr[t]:indptr[t+1]]`` hold term ``t``."""
 
     def __init__(self, vocab: list[str], indptr: np.ndarray, rows: np.ndarray, tf: np.ndarray,
-                 doc_len: np.ndarray, k1: float = K1, b: float = B) -> None:
+                 doc_len: np.ndarray) -> None:
         self.vocab = vocab
         self.term_id = {term: i for i, term in enumerate(vocab)}
-        self.indptr = indptr.astype(np.int64)
-        self.rows = rows.astype(np.int64)
-        self.tf = tf.astype(np.float32)
-        self.doc_len = doc_len.astype(np.float32)
-        self.k1 = k1
-        self.b = b
+        self.indptr, self.rows, self.tf, self.doc_len = indptr, rows, tf, doc_len
 
     @property
     def size(self) -> int:
         return int(len(self.doc_len))
 
     @classmethod
-    def build(cls, token_lists: list[list[str]], k1: float = K1, b: float = B) -> KeywordIndex:
-        empty = cls([], np.zeros(1, np.int64), np.empty(0, np.int64), np.empty(0, np.float32),
-                    np.empty(0, np.float32), k1, b)
-        return empty.extended(token_lists)
-
-    def extended(self, token_lists: list[list[str]]) -> KeywordIndex:
-        """A new index with ``token_lists`` appended as rows ``size, size+1, …``."""
-        vocab = list(self.vocab)
-        term_id = dict(self.term_id)
+    def build(cls, token_lists: Iterable[list[str]]) -> Postings:
+        vocab: list[str] = []
+        term_id: dict[str, int] = {}
+        chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        lens: list[np.ndarray] = []
         terms: list[int] = []
         rows: list[int] = []
         tfs: list[int] = []
-        lens = np.empty(len(token_lists), dtype=np.float32)
-        for offset, tokens in enumerate(token_lists):
-            lens[offset] = len(tokens)
+        chunk_lens: list[int] = []
+        row = 0
+
+        def flush() -> None:
+            chunks.append((np.asarray(terms, np.int32), np.asarray(rows, np.int32),
+                           np.asarray(tfs, np.float32)))
+            lens.append(np.asarray(chunk_lens, np.float32))
+            terms.clear(), rows.clear(), tfs.clear(), chunk_lens.clear()
+
+        for tokens in token_lists:
+            chunk_lens.append(len(tokens))
             for term, count in Counter(tokens).items():
                 tid = term_id.get(term)
                 if tid is None:
                     tid = term_id[term] = len(vocab)
                     vocab.append(term)
                 terms.append(tid)
-                rows.append(self.size + offset)
+                rows.append(row)
                 tfs.append(count)
-        old_terms = np.repeat(np.arange(len(self.vocab), dtype=np.int64), np.diff(self.indptr))
-        all_terms = np.concatenate([old_terms, np.asarray(terms, dtype=np.int64)])
-        all_rows = np.concatenate([self.rows, np.asarray(rows, dtype=np.int64)])
-        all_tf = np.concatenate([self.tf, np.asarray(tfs, dtype=np.float32)])
-        order = np.argsort(all_terms, kind="stable")
-        counts = np.bincount(all_terms, minlength=len(vocab))
+            row += 1
+            if len(chunk_lens) >= CHUNK:
+                flush()
+        flush()
+        counts = np.zeros(len(vocab), dtype=np.int64)
+        for t, _, _ in chunks:
+            counts += np.bincount(t, minlength=len(vocab))
         indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
         np.cumsum(counts, out=indptr[1:])
-        return KeywordIndex(vocab, indptr, all_rows[order], all_tf[order],
-                            np.concatenate([self.doc_len, lens]), self.k1, self.b)
+        out_rows = np.empty(int(indptr[-1]), dtype=np.int32)
+        out_tf = np.empty(int(indptr[-1]), dtype=np.float32)
+        cursor = indptr[:-1].copy()
+        for t, r, f in chunks:  # chunks are in row order, so each term's rows stay ascending
+            order = np.argsort(t, kind="stable")
+            ts = t[order]
+            rank = np.arange(len(ts)) - np.searchsorted(ts, ts, side="left")
+            pos = cursor[ts] + rank
+            out_rows[pos], out_tf[pos] = r[order], f[order]
+            cursor += np.bincount(ts, minlength=len(vocab))
+        chunks.clear()
+        return cls(vocab, indptr, out_rows, out_tf, np.concatenate(lens))
+
+    def save(self, directory: Path, prefix: str = "", k1: float = K1, b: float = B) -> list[str]:
+        meta = {"format": 2, "k1": k1, "b": b, "size": self.size, "vocab": self.vocab}
+        (directory / f"{prefix}{META_FILE}").write_text(json.dumps(meta, ensure_ascii=False),
+                                                        "utf-8")
+        names = [f"{prefix}{META_FILE}"]
+        for name in ARRAYS:
+            np.save(directory / f"{prefix}keyword_{name}.npy", getattr(self, name),
+                    allow_pickle=False)
+            names.append(f"{prefix}keyword_{name}.npy")
+        return names
+
+    @classmethod
+    def load(cls, directory: Path, prefix: str = "",
+             mmap: bool = False) -> tuple[Postings, float, float]:
+        """The block and its (k1, b); arrays checked for shape and dtype, never unpickled."""
+        meta = json.loads((directory / f"{prefix}{META_FILE}").read_text("utf-8"))
+        mode = "r" if mmap else None
+        arrays = {name: np.load(directory / f"{prefix}keyword_{name}.npy", mmap_mode=mode,
+                                allow_pickle=False) for name in ARRAYS}
+        vocab = meta["vocab"]
+        indptr = arrays["indptr"]
+        if not (isinstance(vocab, list) and all(isinstance(t, str) for t in vocab)
+                and indptr.shape == (len(vocab) + 1,) and indptr.dtype == np.int64
+                and arrays["rows"].dtype == np.int32 and arrays["tf"].dtype == np.float32
+                and arrays["rows"].shape == arrays["tf"].shape
+                and arrays["doc_len"].shape == (int(meta["size"]),)
+                and (len(vocab) == 0 or int(indptr[-1]) == len(arrays["rows"]))):
+            raise ValueError(f"{prefix}keyword arrays do not fit together")
+        return (cls(list(vocab), indptr, arrays["rows"], arrays["tf"], arrays["doc_len"]),
+                float(meta["k1"]), float(meta["b"]))
+
+
+class KeywordIndex:
+    """BM25 over one or more postings blocks (segments); rows continue from block to block."""
+
+    def __init__(self, parts: list[Postings], k1: float = K1, b: float = B) -> None:
+        self.parts = parts
+        self.k1 = k1
+        self.b = b
+        self._starts = np.cumsum([0] + [p.size for p in parts]).astype(np.int64)
+        self._avgdl: float | None = None
+
+    @property
+    def size(self) -> int:
+        return int(self._starts[-1])
+
+    @property
+    def vocab(self) -> list[str]:
+        """Every term, in first-seen order (the first block's order first)."""
+        return list(dict.fromkeys(t for p in self.parts for t in p.vocab))
+
+    @classmethod
+    def build(cls, token_lists: Iterable[list[str]], k1: float = K1, b: float = B) -> KeywordIndex:
+        return cls([Postings.build(token_lists)], k1, b)
+
+    def extended(self, token_lists: Iterable[list[str]]) -> KeywordIndex:
+        """A new index with ``token_lists`` appended as one more block; stored blocks untouched."""
+        return KeywordIndex([*self.parts, Postings.build(token_lists)], self.k1, self.b)
+
+    def avgdl(self) -> float:
+        if self._avgdl is None:
+            if len(self.parts) == 1:
+                self._avgdl = max(float(self.parts[0].doc_len.mean()), 1e-9)
+            else:
+                total = sum(float(p.doc_len.sum(dtype=np.float64)) for p in self.parts)
+                self._avgdl = max(total / max(self.size, 1), 1e-9)
+        return self._avgdl
 
     def scores(self, query_tokens: list[str]) -> np.ndarray:
         """BM25 score of every row (0 where no query term occurs)."""
@@ -90,18 +173,22 @@ class KeywordIndex:
         out = np.zeros(n, dtype=np.float32)
         if n == 0:
             return out
-        avgdl = max(float(self.doc_len.mean()), 1e-9)
+        avgdl = self.avgdl()
         for term in dict.fromkeys(query_tokens):
-            tid = self.term_id.get(term)
-            if tid is None:
+            spans = []
+            for part, start in zip(self.parts, self._starts[:-1].tolist(), strict=True):
+                tid = part.term_id.get(term)
+                if tid is not None:
+                    spans.append((part, start, int(part.indptr[tid]), int(part.indptr[tid + 1])))
+            if not spans:
                 continue
-            start, end = self.indptr[tid], self.indptr[tid + 1]
-            rows = self.rows[start:end]
-            tf = self.tf[start:end]
-            df = end - start
+            df = sum(end - begin for _, _, begin, end in spans)
             idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
-            norm = self.k1 * (1.0 - self.b + self.b * self.doc_len[rows] / avgdl)
-            out[rows] += (idf * tf / (tf + norm)).astype(np.float32)
+            for part, start, begin, end in spans:
+                rows = part.rows[begin:end].astype(np.int64)
+                tf = part.tf[begin:end]
+                norm = self.k1 * (1.0 - self.b + self.b * part.doc_len[rows] / avgdl)
+                out[rows + start] += (idf * tf / (tf + norm)).astype(np.float32)
         return out
 
     def search(self, query_tokens: list[str], k: int,
@@ -127,21 +214,17 @@ class KeywordIndex:
         return cand_scores[order], candidates[order]
 
     def save(self, directory: Path) -> list[str]:
-        """Plain files: JSON vocabulary + parameters, and one ``.npy`` per array."""
-        directory = Path(directory)
-        meta = {"format": 1, "k1": self.k1, "b": self.b, "size": self.size, "vocab": self.vocab}
-        (directory / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
-        names = [META_FILE]
-        for name in ARRAYS:
-            np.save(directory / f"keyword_{name}.npy", getattr(self, name), allow_pickle=False)
-            names.append(f"keyword_{name}.npy")
-        return names
+        """Plain files for a one-block index: JSON vocabulary + parameters, one ``.npy`` each."""
+        if len(self.parts) != 1:
+            raise ValueError("save() writes one block; the store saves each segment's block")
+        return self.parts[0].save(Path(directory), "", self.k1, self.b)
 
     @classmethod
-    def load(cls, directory: Path) -> KeywordIndex:
-        directory = Path(directory)
-        meta = json.loads((directory / META_FILE).read_text("utf-8"))
-        arrays = {name: np.load(directory / f"keyword_{name}.npy", allow_pickle=False)
-                  for name in ARRAYS}
-        return cls(list(meta["vocab"]), arrays["indptr"], arrays["rows"], arrays["tf"],
-                   arrays["doc_len"], float(meta["k1"]), float(meta["b"]))
+    def load(cls, directory: Path, prefixes: tuple[str, ...] = ("",),
+             mmap: bool = False) -> KeywordIndex:
+        parts = []
+        k1, b = K1, B
+        for prefix in prefixes:
+            part, k1, b = Postings.load(Path(directory), prefix, mmap)
+            parts.append(part)
+        return cls(parts, k1, b)

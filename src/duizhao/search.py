@@ -105,15 +105,20 @@ class SearchResult:
 class Searcher:
     """Searches one index. Build it with ``Searcher.open(index_dir)`` or from in-memory parts."""
 
-    def __init__(self, passages: list[Passage], vectors: np.ndarray, encoder: Any,
+    def __init__(self, passages: Sequence[Passage], vectors: Any, encoder: Any,
                  taxonomy: Taxonomy, dense: Any = None, keyword: Any = None,
                  tokens: list[list[str]] | None = None,
-                 thesaurus: str | Path | None = None) -> None:
+                 thesaurus: str | Path | None = None, labels: np.ndarray | None = None,
+                 deleted: np.ndarray | None = None, doc_codes: np.ndarray | None = None) -> None:
+        """``passages``/``vectors`` by row; an opened index also passes its label codes
+        (``labels``, taxonomy key positions), tombstones and document codes, so nothing is
+        computed from every passage record."""
         from duizhao import tokenize as tok
         from duizhao.thesaurus import user_thesaurus_paths
 
         self.passages = passages
-        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self.vectors = (np.ascontiguousarray(vectors, dtype=np.float32)
+                        if isinstance(vectors, np.ndarray) else vectors)
         self.taxonomy = taxonomy
         self._encoder = encoder if isinstance(encoder, Background) else None
         self._encoder_value = None if isinstance(encoder, Background) else encoder
@@ -129,10 +134,12 @@ class Searcher:
         self.dense = dense
         self.keyword = keyword
         self._tokenize = tok.tokenize
-        self._codes = {kind: self._label_codes(kind) for kind in ("role", "section", "dimension")}
-        self._by_id = {p.id: i for i, p in enumerate(passages)}
-        self._doc_rows: dict[str, list[int]] | None = None
-        self._doc_codes: np.ndarray | None = None
+        self._codes = {kind: self._label_codes(kind, labels, col) for col, kind in
+                       enumerate(("role", "section", "dimension"))}
+        self._live = None if deleted is None or not deleted.any() else ~deleted
+        self._by_id_map: dict[str, int] | None = None
+        self._doc_rows: dict[int, list[int]] | None = None
+        self._doc_codes = doc_codes
         self._documents_using: dict[tuple[tuple[str, ...], int], np.ndarray] = {}
         self._titles: dict[int, str] = {}  # row → point title, filled as rows are ranked
         self.reader = ranking.QueryReader(taxonomy, user_thesaurus_paths(thesaurus))
@@ -157,9 +164,10 @@ class Searcher:
             name = loaded.encoder.name
             encoder = Background(lambda: warm_encoder(load_encoder(name)))
         jieba.get()
-        searcher = cls(loaded.passages, loaded.vectors, encoder, loaded.taxonomy,
-                       loaded.dense, loaded.keyword, tokens=None if loaded.keyword else
-                       loaded.tokens(), thesaurus=thesaurus)
+        searcher = cls(loaded.passages.physical(), loaded.vectors.physical(), encoder,
+                       loaded.taxonomy, loaded.dense, loaded.keyword, thesaurus=thesaurus,
+                       labels=loaded.labels, deleted=loaded.deleted,
+                       doc_codes=_doc_codes(loaded))
         searcher.encoder_name = loaded.encoder.name
         searcher.index_dim = loaded.encoder.dim
         return searcher
@@ -182,7 +190,15 @@ class Searcher:
 
     @property
     def size(self) -> int:
+        """Rows (tombstoned ones included: row numbers are the indexes')."""
         return len(self.passages)
+
+    @property
+    def _by_id(self) -> dict[str, int]:
+        if self._by_id_map is None:  # built on first use: a plain search never needs it
+            live = range(self.size) if self._live is None else np.flatnonzero(self._live)
+            self._by_id_map = {self.passages[int(i)].id: int(i) for i in live}
+        return self._by_id_map
 
     @property
     def encoder(self) -> Any:
@@ -212,7 +228,7 @@ class Searcher:
                              f"k must be ≥ 1 and offset ≥ 0 (k={k}, offset={offset}).")
         filters = self.resolve(filters or Filters())
         mask = self._mask(filters)
-        matching = self.size if mask is None else int(mask.sum())
+        matching = self.size if mask is None else int(np.count_nonzero(mask))
         want = offset + k
         dense = mode != "keyword"  # the reader makes the query vector (ranking.py)
         terms = self.reader.prepare(query, [k for k in ("role", "section", "dimension")
@@ -245,20 +261,24 @@ class Searcher:
         if row is None:
             raise UsageError(f"索引中没有编号为 {passage_id} 的段落。",
                              f"No passage with id {passage_id} in the index.")
+        codes = self._document_codes()
         if self._doc_rows is None:  # built on first use: the CLI search never needs it
-            by_doc: dict[str, list[int]] = {}
-            for i, p in enumerate(self.passages):
-                by_doc.setdefault(p.doc, []).append(i)
-            self._doc_rows = {doc: sorted(rows, key=lambda r: (self.passages[r].ordinal,
-                                                               self.passages[r].start))
-                              for doc, rows in by_doc.items()}
-        rows = self._doc_rows[self.passages[row].doc]
+            by_doc: dict[int, list[int]] = {}
+            for i in (range(self.size) if self._live is None else np.flatnonzero(self._live)):
+                by_doc.setdefault(int(codes[i]), []).append(int(i))
+            self._doc_rows = by_doc
+        rows = sorted(self._doc_rows[int(codes[row])],
+                      key=lambda r: (self.passages[r].ordinal, self.passages[r].start))
         at = rows.index(row)
         return [self.passages[r] for r in rows[max(0, at - radius): at + radius + 1]]
 
     # ------------------------------------------------------------ internals
 
-    def _label_codes(self, kind: str) -> tuple[dict[str, int], np.ndarray]:
+    def _label_codes(self, kind: str, labels: np.ndarray | None,
+                     col: int) -> tuple[dict[str, int], np.ndarray]:
+        if labels is not None:
+            keys = self.taxonomy.keys(kind)  # type: ignore[arg-type]
+            return {k: i for i, k in enumerate(keys)}, np.asarray(labels[:, col])
         values = [getattr(p, kind).value for p in self.passages]
         codes: dict[str, int] = {}
         arr = np.fromiter((codes.setdefault(v, len(codes)) for v in values), dtype=np.int32,
@@ -290,22 +310,26 @@ class Searcher:
                              rows: np.ndarray) -> np.ndarray:
         """Which of ``rows`` belong to documents whose passages use ``words`` at least
         ``minimum`` times in all (counted once per passage and word, from the keyword index)."""
-        if self._doc_codes is None:
-            names: dict[str, int] = {}
-            self._doc_codes = np.fromiter((names.setdefault(p.doc, len(names))
-                                           for p in self.passages), dtype=np.int64,
-                                          count=self.size)
-        codes = self._doc_codes
+        codes = self._document_codes()
         key = (words, minimum)
         if key not in self._documents_using:
             hits = sum((self.keyword.scores([w]) > 0).astype(np.int64) for w in words)
             self._documents_using[key] = np.bincount(codes, weights=hits) >= minimum
         return self._documents_using[key][codes[rows]]
 
+    def _document_codes(self) -> np.ndarray:
+        if self._doc_codes is None:
+            names: dict[str, int] = {}
+            self._doc_codes = np.fromiter((names.setdefault(p.doc, len(names))
+                                           for p in self.passages), dtype=np.int64,
+                                          count=self.size)
+        return self._doc_codes
+
     def _mask(self, filters: Filters) -> np.ndarray | None:
+        """Rows within ``filters`` (and not tombstoned); ``None`` = every row."""
         if not filters.active:
-            return None
-        mask = np.ones(self.size, dtype=bool)
+            return None if self._live is None else self._live.copy()
+        mask = np.ones(self.size, dtype=bool) if self._live is None else self._live.copy()
         for kind in ("role", "section", "dimension"):
             value = getattr(filters, kind)
             if value is None:
@@ -409,13 +433,16 @@ class Searcher:
             if relaxed == filters:
                 continue
             wider = self._mask(relaxed)
-            wider = np.ones(self.size, dtype=bool) if wider is None else wider.copy()
+            wider = self._everything() if wider is None else wider.copy()
             if mask is not None:
                 wider &= ~mask
             more = self._ranked(qvec, terms, mode, wider, need - len(out), taken)
             out += more
             taken += [r for r, _ in more]
         return out
+
+    def _everything(self) -> np.ndarray:
+        return np.ones(self.size, dtype=bool) if self._live is None else self._live.copy()
 
     def _short_note(self, filters: Filters, matching: int, found: int, mode: str) -> str:
         where = filters.describe(self.taxonomy)
@@ -426,3 +453,13 @@ class Searcher:
                     f"（筛选条件：{where}；符合条件的共 {matching} 段）。")
         return (f"只有 {matching} 段符合筛选条件（{where}）" +
                 (f"，去重后 {found} 段" if found < matching else "") + "。")
+
+
+def _doc_codes(loaded: Any) -> np.ndarray:
+    """One code per physical row for its document, from the segments' small arrays."""
+    codes, names = [], {}
+    for seg in loaded.segments:
+        remap = np.asarray([names.setdefault(d, len(names)) for d in seg.docs], dtype=np.int64)
+        codes.append(remap[np.asarray(seg.doc_codes)] if len(seg.docs) else
+                     np.zeros(0, np.int64))
+    return np.concatenate(codes) if codes else np.zeros(0, np.int64)

@@ -11,9 +11,13 @@ Layout of an index directory::
 A writer builds a complete version in a temp directory beside the live one (same filesystem),
 fsyncs it, renames it to ``v-…`` and only then points ``CURRENT`` at it. A reader resolves
 ``CURRENT`` once and reads one version, so it never sees a half-written index, and a killed
-writer leaves the previous version live. Loading trusts nothing: every file is checked against
-the size and sha256 in the manifest, arrays are loaded with ``allow_pickle=False``, JSON fields
-are type-checked, and any mismatch is an ``IndexCorruptError`` that says to rebuild.
+writer leaves the previous version live. Loading trusts nothing but stays constant-time: every file is
+checked against the size in the manifest, the manifest against its own checksum, arrays are
+memory-mapped with ``allow_pickle=False`` and checked for shape and dtype, JSON fields and
+passage records are type-checked when read, and any mismatch is an ``IndexCorruptError`` that
+says to rebuild. ``verify_index`` (``duizhao verify``) checks every byte against the sha256
+recorded when the file was written. Data lives in segments (``segments.py``): ``add`` writes
+one more and hard-links the rest, ``remove`` leaves tombstones.
 """
 
 from duizhao.store.format import (
@@ -35,7 +39,9 @@ from duizhao.store.format import (
     text_hash,
 )
 from duizhao.store.load import LoadedIndex, current_version, open_index
+from duizhao.store.verify import VerifyReport, verify_index
 from duizhao.store.write import (
+    append_index,
     check_tokenizer,
     cleanup,
     documents_from_passages,
@@ -46,6 +52,7 @@ from duizhao.store.write import (
 )
 
 __all__ = [
+    "VerifyReport", "append_index", "verify_index",
     "CORRECTIONS", "CURRENT", "DOCUMENTS", "LOCK", "MANIFEST", "PASSAGES", "REQUIRED",
     "TAXONOMY", "TOKENS", "VECTORS", "DocumentRecord", "EncoderInfo", "LoadedIndex", "Manifest",
     "check_tokenizer", "cleanup", "current_version", "documents_from_passages", "file_sha256",

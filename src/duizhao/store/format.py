@@ -7,6 +7,7 @@ that names the file and says to rebuild, never a traceback.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -20,13 +21,25 @@ from duizhao.errors import IndexCorruptError
 CURRENT = "CURRENT"
 LOCK = ".lock"
 MANIFEST = "manifest.json"
-PASSAGES = "passages.jsonl"
-VECTORS = "vectors.npy"
 DOCUMENTS = "documents.json"
 TAXONOMY = "taxonomy.json"
 CORRECTIONS = "corrections.json"
+LABELS = "labels.npy"  # (rows, 3) int16: role, section, dimension as taxonomy key positions
+DELETED = "deleted.npy"  # (rows,) bool: tombstones left by remove / replace
+DENSE_META = "dense.json"
+# Per segment (``s0001.passages.jsonl`` …): files one write makes and no later write changes.
+PASSAGES = "passages.jsonl"
+OFFSETS = "offsets.npy"  # (n + 1,) int64 byte offsets of each record in passages.jsonl
+IDS = "ids.npy"  # (n,) bytes: passage ids, for corrections and id lookups without parsing
+DOC_CODES = "doc_codes.npy"  # (n,) int32 into the segment's docs.json
+DOCS = "docs.json"
+VECTORS = "vectors.npy"
 TOKENS = "tokens.jsonl"
-REQUIRED = (PASSAGES, VECTORS, DOCUMENTS, TAXONOMY, CORRECTIONS, TOKENS)
+SEGMENT_FILES = (PASSAGES, OFFSETS, IDS, DOC_CODES, DOCS, VECTORS, TOKENS, "keyword.json",
+                 "keyword_indptr.npy", "keyword_rows.npy", "keyword_tf.npy",
+                 "keyword_doc_len.npy")
+REQUIRED = (DOCUMENTS, TAXONOMY, CORRECTIONS, LABELS, DELETED, DENSE_META)
+_SEGMENT_RE = re.compile(r"^s[0-9]{4,8}$")
 _VERSION_RE = re.compile(r"^v-[0-9A-Za-z_-]{1,80}$")
 _FILE_RE = re.compile(r"^[0-9A-Za-z_][0-9A-Za-z_.-]{0,80}$")
 _REBUILD = "请重新运行 duizhao build 重建索引。"
@@ -84,6 +97,15 @@ class Manifest:
     format_version: int = FORMAT_VERSION
     tool_version: str = __version__
     tokenizer_digest: str = ""  # tokenize.tokenizer_digest() of the stored keyword tokens
+    segments: list[dict[str, Any]] = field(default_factory=list)  # [{"name", "rows"}] in order
+
+    @property
+    def rows(self) -> int:
+        """Physical rows: every segment's, tombstoned ones included."""
+        return sum(int(s["rows"]) for s in self.segments)
+
+    def segment_file(self, segment: str, name: str) -> str:
+        return f"{segment}.{name}"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -93,8 +115,15 @@ class Manifest:
                         "normalized": self.encoder.normalized},
             "taxonomy": {"version": self.taxonomy_version, "digest": self.taxonomy_digest},
             "tokenizer": {"digest": self.tokenizer_digest},
-            "counts": self.counts, "ann": self.ann, "files": self.files,
+            "counts": self.counts, "ann": self.ann, "segments": self.segments,
+            "files": self.files,
         }
+
+    def signed(self) -> dict[str, Any]:
+        """The JSON with its own checksum: what open checks instead of hashing every file."""
+        data = self.to_json()
+        data["checksum"] = manifest_checksum(data)
+        return data
 
     @classmethod
     def from_json(cls, data: Any) -> Manifest:
@@ -118,13 +147,27 @@ class Manifest:
             for n, f in files.items()), MANIFEST, "bad 'files'")
         for key in ("created", "updated", "ann", "tool_version"):
             _expect(isinstance(data.get(key), str), MANIFEST, f"'{key}' must be a string")
+        _expect(data.get("checksum") == manifest_checksum(data), MANIFEST,
+                "does not match its checksum")
+        segments = data.get("segments")
+        _expect(isinstance(segments, list) and all(
+            isinstance(s, dict) and isinstance(s.get("name"), str)
+            and _SEGMENT_RE.match(s["name"]) and _is_int(s.get("rows")) for s in segments)
+            and len({s["name"] for s in segments}) == len(segments), MANIFEST, "bad 'segments'")
         tokenizer = data.get("tokenizer", {})
         _expect(isinstance(tokenizer, dict) and isinstance(tokenizer.get("digest", ""), str),
                 MANIFEST, "bad 'tokenizer'")
         return cls(EncoderInfo(enc["name"], enc["dim"], enc["normalized"]), tax["version"],
                    tax["digest"], dict(counts), data["ann"], dict(files), data["created"],
                    data["updated"], version, data["tool_version"],
-                   tokenizer.get("digest", ""))
+                   tokenizer.get("digest", ""), [dict(s) for s in segments])
+
+
+def manifest_checksum(data: dict[str, Any]) -> str:
+    """sha256 of the manifest's JSON without its ``checksum`` key (keys sorted)."""
+    body = {k: v for k, v in data.items() if k != "checksum"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False)
+                          .encode("utf-8")).hexdigest()
 
 
 

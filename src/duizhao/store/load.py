@@ -1,9 +1,14 @@
-"""Reading an index: resolve ``CURRENT`` once, verify every file, load with no pickle."""
+"""Reading an index: resolve ``CURRENT`` once, check sizes and the manifest, map the arrays.
+
+Opening costs the same for ten passages or a million: no file is hashed (``verify.py`` does
+that, and every writer), arrays are memory-mapped with ``allow_pickle=False`` and checked for
+shape, dtype and fit, and passage records are parsed only when asked for.
+"""
 
 from __future__ import annotations
 
 import json
-import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,21 +23,23 @@ from duizhao.store.format import (
     _VERSION_RE,
     CORRECTIONS,
     CURRENT,
+    DELETED,
     DOCUMENTS,
+    LABELS,
     MANIFEST,
     PASSAGES,
     REQUIRED,
+    SEGMENT_FILES,
     TAXONOMY,
     TOKENS,
-    VECTORS,
     DocumentRecord,
     EncoderInfo,
     Manifest,
     _corrupt,
     _expect,
-    _str_list,
-    file_sha256,
 )
+from duizhao.store.segments import LABEL_KINDS, SegmentArrays, load_array, read_tokens
+from duizhao.store.table import PassageTable, VectorTable
 from duizhao.taxonomy import Taxonomy, taxonomy_from_json
 
 if TYPE_CHECKING:
@@ -42,28 +49,67 @@ if TYPE_CHECKING:
 
 @dataclass
 class LoadedIndex:
-    """One version of an index, fully loaded and checked."""
+    """One version of an index, opened in constant time: arrays memory-mapped, records lazy.
+
+    ``passages`` and ``vectors`` are the public view (live rows, tombstones skipped);
+    ``labels``, ``deleted`` and the dense/keyword indexes are by physical row.
+    """
 
     directory: Path
     manifest: Manifest
-    passages: list[Passage]
-    vectors: np.ndarray
+    passages: PassageTable
+    vectors: VectorTable
     taxonomy: Taxonomy
-    documents: list[DocumentRecord]
     corrections: dict[str, dict[str, str]]
     version_dir: Path
+    labels: np.ndarray
+    deleted: np.ndarray
+    segments: list[SegmentArrays]
+    raw_labels: np.ndarray
     dense: DenseIndex | None = None
     keyword: KeywordIndex | None = None
+    _documents: list[DocumentRecord] | None = None
 
     @property
     def encoder(self) -> EncoderInfo:
         return self.manifest.encoder
 
-    def tokens(self) -> list[list[str]]:
-        """The keyword tokens of every passage, in passage order (kept so ``add`` need not
-        re-tokenize what is already there)."""
-        return _read_tokens(self.version_dir / TOKENS, len(self.passages))
+    @property
+    def documents(self) -> list[DocumentRecord]:
+        """Document records, parsed on first use (writers need them, searches do not)."""
+        if self._documents is None:
+            self._documents = [DocumentRecord.from_json(d)
+                               for d in _read_json(self.version_dir / DOCUMENTS, list)]
+        return self._documents
 
+    @property
+    def live_rows(self) -> np.ndarray:
+        return np.flatnonzero(~self.deleted)
+
+    def tokens(self) -> list[list[str]]:
+        """The keyword tokens of every live passage, in passage order (kept so a rewrite need
+        not re-tokenize what is already there)."""
+        out: list[list[str]] = []
+        for seg in self.segments:
+            out.extend(read_tokens(self.version_dir / f"{seg.name}.{TOKENS}"))
+        _expect(len(out) == len(self.deleted), TOKENS,
+                f"{len(out)} lines, expected {len(self.deleted)}")
+        return [out[i] for i in self.live_rows] if self.deleted.any() else out
+
+    def rows_of(self, ids: list[str]) -> dict[str, int]:
+        """Physical rows of the given passage ids (live rows only; unknown ids left out)."""
+        wanted = np.asarray([i.encode("utf-8") for i in ids], dtype="S") if ids else None
+        found: dict[str, int] = {}
+        start = 0
+        for seg in self.segments:
+            if wanted is not None and len(seg.ids):
+                hit = np.flatnonzero(np.isin(np.asarray(seg.ids), wanted))
+                for local in hit.tolist():
+                    row = start + local
+                    if not self.deleted[row]:
+                        found[bytes(seg.ids[local]).decode("utf-8")] = row
+            start += len(seg.ids)
+        return found
 
 
 def current_version(directory: Path) -> Path:
@@ -110,73 +156,99 @@ def _load_version(directory: Path, version: Path, search: bool) -> LoadedIndex:
         raise
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise _corrupt(directory, f"{MANIFEST}: {exc}") from exc
-    missing = [name for name in REQUIRED if name not in manifest.files]
+    wanted = list(REQUIRED) + [manifest.segment_file(s["name"], f)
+                               for s in manifest.segments for f in SEGMENT_FILES]
+    missing = [name for name in wanted if name not in manifest.files]
     _expect(not missing, MANIFEST, f"does not list {', '.join(missing)}")
     for name, entry in manifest.files.items():
-        _verify_file(version / name, entry, directory)
-    n = manifest.counts.get("passages", -1)
+        _check_size(version / name, entry, directory)
+    rows = manifest.rows
     try:
         taxonomy = taxonomy_from_json((version / TAXONOMY).read_text("utf-8"), str(version))
     except (DuizhaoError, ValueError, TypeError, AttributeError, RecursionError) as exc:
         raise _corrupt(directory, f"{TAXONOMY}: {exc}") from exc
-    passages = _read_passages(version / PASSAGES, taxonomy)
-    _expect(len(passages) == n, PASSAGES, f"{len(passages)} passages, manifest says {n}")
-    vectors = _read_vectors(version / VECTORS, n, manifest.encoder.dim)
-    documents = [DocumentRecord.from_json(d) for d in _read_json(version / DOCUMENTS, list)]
+    segments = [SegmentArrays(version, s["name"], int(s["rows"]), manifest.encoder.dim)
+                for s in manifest.segments]
+    raw_labels = load_array(version / LABELS, mmap=True)
+    deleted = load_array(version / DELETED)
+    _check_labels(raw_labels, rows, taxonomy)
+    _expect(deleted.dtype == bool and deleted.shape == (rows,), DELETED, "bad tombstones")
+    live = int(rows - np.count_nonzero(deleted))
+    n = manifest.counts.get("passages", -1)
+    _expect(live == n, PASSAGES, f"{live} passages, manifest says {n}")
     corrections = _read_corrections(version / CORRECTIONS)
-    loaded = LoadedIndex(directory, manifest, passages, vectors, taxonomy, documents,
-                         corrections, version)
+    labels = overlay_labels(np.array(raw_labels), segments, corrections, taxonomy)
+    live_rows = np.flatnonzero(~deleted) if live < rows else None
+    passages = PassageTable([s.passages for s in segments], [s.offsets for s in segments],
+                            taxonomy, _overlay(corrections), live_rows)
+    vectors = VectorTable([s.vectors for s in segments], manifest.encoder.dim, live_rows)
+    loaded = LoadedIndex(directory, manifest, passages, vectors, taxonomy, corrections, version,
+                         labels, deleted, segments, raw_labels)
     if search:
-        loaded.dense, loaded.keyword = _load_search(version, n, directory)
+        loaded.dense, loaded.keyword = _load_search(version, manifest, vectors.physical(),
+                                                    directory)
     return loaded
 
 
-def _verify_file(path: Path, entry: dict[str, Any], directory: Path) -> None:
+def _check_size(path: Path, entry: dict[str, Any], directory: Path) -> None:
+    """Opening checks sizes only; ``verify_index`` (and every writer) checks contents."""
     try:
         size = path.stat().st_size
     except FileNotFoundError as exc:
         raise _corrupt(directory, f"{path.name} is missing") from exc
     if size != entry["size"]:
         raise _corrupt(directory, f"{path.name} has {size} bytes, manifest says {entry['size']}")
-    if file_sha256(path) != entry["sha256"]:
-        raise _corrupt(directory, f"{path.name} does not match its checksum")
 
 
-def _read_passages(path: Path, taxonomy: Taxonomy) -> list[Passage]:
-    passages: list[Passage] = []
-    keys = {kind: set(taxonomy.keys(kind)) for kind in ("role", "section", "dimension")}
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, 1):
-            try:
-                data = json.loads(line)
-                _expect(isinstance(data, dict), PASSAGES, "line is not an object")
-                passage = Passage.from_json(data)
-            except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
-                raise IndexCorruptError(
-                    f"索引已损坏：{PASSAGES} 第 {number} 行无法解析（{exc}）。{_REBUILD}",
-                    f"Index is corrupt: {PASSAGES} line {number} is invalid ({exc}). "
-                    f"{_REBUILD_EN}") from exc
-            for kind, allowed in keys.items():
-                value = getattr(passage, kind).value
-                _expect(value in allowed, PASSAGES, f"line {number}: unknown {kind} '{value}'")
-            passages.append(passage)
-    _expect(len({p.id for p in passages}) == len(passages), PASSAGES, "duplicate passage ids")
-    return passages
+def _check_labels(labels: np.ndarray, rows: int, taxonomy: Taxonomy) -> None:
+    _expect(labels.dtype == np.int16 and labels.shape == (rows, 3), LABELS, "bad shape")
+    for col, kind in enumerate(LABEL_KINDS):
+        if rows:
+            column = labels[:, col]
+            _expect(int(column.min()) >= 0 and int(column.max()) < len(taxonomy.keys(kind)),
+                    LABELS, f"unknown {kind} code")
 
 
-def _read_vectors(path: Path, n: int, dim: int) -> np.ndarray:
-    try:
-        vectors = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
-        raise IndexCorruptError(f"索引已损坏：{VECTORS} 无法读取（{exc}）。{_REBUILD}",
-                                f"Index is corrupt: cannot read {VECTORS} ({exc}). "
-                                f"{_REBUILD_EN}") from exc
-    _expect(isinstance(vectors, np.ndarray) and vectors.dtype == np.float32
-            and vectors.shape == (n, dim), VECTORS,
-            f"shape {getattr(vectors, 'shape', '?')} {getattr(vectors, 'dtype', '?')}, "
-            f"expected ({n}, {dim}) float32")
-    _expect(bool(np.isfinite(vectors).all()), VECTORS, "holds NaN or infinite values")
-    return vectors
+def _overlay(corrections: dict[str, dict[str, str]]) -> Callable[[Passage], Passage] | None:
+    if not corrections:
+        return None
+    from duizhao.corrections import apply_corrections
+
+    return lambda passage: apply_corrections(passage, corrections)
+
+
+def overlay_labels(labels: np.ndarray, segments: list[SegmentArrays],
+                   corrections: dict[str, dict[str, str]], taxonomy: Taxonomy) -> np.ndarray:
+    """The stored label codes with the user's corrections applied (documents first, then
+    passages, as ``corrections.apply_corrections`` does for records)."""
+    if not corrections:
+        return labels
+    codes = {kind: {k: i for i, k in enumerate(taxonomy.keys(kind))} for kind in LABEL_KINDS}
+
+    def put(rows: np.ndarray, fix: dict[str, str]) -> None:
+        for col, kind in enumerate(LABEL_KINDS):
+            code = codes[kind].get(fix.get(kind, ""))
+            if code is not None:
+                labels[rows, col] = code
+
+    start = 0
+    for seg in segments:
+        for doc_code, doc in enumerate(seg.docs):
+            fix = corrections.get("doc:" + doc)
+            if fix:
+                put(start + np.flatnonzero(np.asarray(seg.doc_codes) == doc_code), fix)
+        start += len(seg.ids)
+    ids = [k for k in corrections if not k.startswith("doc:")]
+    if ids:
+        wanted = np.asarray([i.encode("utf-8") for i in ids], dtype="S")
+        start = 0
+        for seg in segments:
+            ids_here = np.asarray(seg.ids)
+            for local in np.flatnonzero(np.isin(ids_here, wanted)).tolist():
+                put(np.asarray([start + local]),
+                    corrections[bytes(ids_here[local]).decode("utf-8")])
+            start += len(seg.ids)
+    return labels
 
 
 def _read_json(path: Path, kind: type) -> Any:
@@ -198,34 +270,19 @@ def _read_corrections(path: Path) -> dict[str, dict[str, str]]:
     return {k: dict(v) for k, v in data.items()}
 
 
-def _read_tokens(path: Path, n: int) -> list[list[str]]:
-    out: list[list[str]] = []
-    with path.open(encoding="utf-8") as lines:
-        for line in lines:
-            try:
-                tokens = json.loads(line)
-            except ValueError as exc:
-                raise IndexCorruptError(f"索引已损坏：{TOKENS} 无法解析。{_REBUILD}",
-                                        f"Index is corrupt: {TOKENS} is invalid. "
-                                        f"{_REBUILD_EN}") from exc
-            _expect(_str_list(tokens), TOKENS, "each line must be a list of strings")
-            out.append([sys.intern(t) for t in tokens])
-    _expect(len(out) == n, TOKENS, f"{len(out)} lines, expected {n}")
-    return out
-
-
-def _load_search(version: Path, n: int, directory: Path) -> tuple[DenseIndex, KeywordIndex]:
+def _load_search(version: Path, manifest: Manifest, vectors: VectorTable,
+                 directory: Path) -> tuple[DenseIndex, KeywordIndex]:
     from duizhao.dense import DenseIndex
     from duizhao.keyword import KeywordIndex
 
     try:
-        dense = DenseIndex.load(version)
-        keyword = KeywordIndex.load(version)
+        dense = DenseIndex.load(version, vectors)
+        keyword = KeywordIndex.load(version, tuple(f"{s['name']}." for s in manifest.segments),
+                                    mmap=True)
     except DuizhaoError:
         raise
-    except Exception as exc:  # faiss/bm25s raise assorted types on a bad file
+    except Exception as exc:  # faiss raises assorted types on a bad file
         raise _corrupt(directory, f"dense/keyword index: {exc}") from exc
-    size = getattr(dense, "size", n)
-    _expect(size == n, "dense index", f"{size} vectors, expected {n}")
+    _expect(keyword.size == manifest.rows, "keyword index",
+            f"{keyword.size} rows, expected {manifest.rows}")
     return dense, keyword
-

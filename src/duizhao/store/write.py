@@ -33,13 +33,12 @@ from duizhao.store.format import (
     _VERSION_RE,
     CORRECTIONS,
     CURRENT,
+    DELETED,
     DOCUMENTS,
+    LABELS,
     LOCK,
     MANIFEST,
-    PASSAGES,
     TAXONOMY,
-    TOKENS,
-    VECTORS,
     DocumentRecord,
     EncoderInfo,
     Manifest,
@@ -47,6 +46,7 @@ from duizhao.store.format import (
     text_hash,
 )
 from duizhao.store.load import current_version
+from duizhao.store.segments import write_segment
 from duizhao.taxonomy import Taxonomy
 
 _held: set[Path] = set()
@@ -132,24 +132,98 @@ def write_index(directory: Path, passages: list[Passage], vectors: np.ndarray,
     cleanup(directory)
     tmp = directory / f".tmp-{uuid.uuid4().hex[:12]}"
     tmp.mkdir()
-    _write_lines(tmp / PASSAGES, (p.to_json() for p in passages))
-    np.save(tmp / VECTORS, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
+    segment = "s0001"
+    _, labels = write_segment(tmp, segment, passages, vectors, tokens, encoder_info.dim,
+                              taxonomy)
+    np.save(tmp / LABELS, labels, allow_pickle=False)
+    np.save(tmp / DELETED, np.zeros(n, dtype=bool), allow_pickle=False)
     _write_json(tmp / DOCUMENTS, [d.to_json() for d in documents])
     (tmp / TAXONOMY).write_text(taxonomy.to_json(), "utf-8")
     _write_json(tmp / CORRECTIONS, corrections)
-    _write_lines(tmp / TOKENS, iter(tokens))
-    ann = _write_search(tmp, vectors, tokens)
+    ann = _write_dense(tmp, vectors)
     pause("before_manifest")
     now = _now()
     manifest = Manifest(
         encoder=encoder_info, taxonomy_version=taxonomy.version, taxonomy_digest=taxonomy.digest,
         counts={"passages": n, "documents": len(documents), "corrections": len(corrections)},
         ann=ann, files={}, created=created or now, updated=now,
-        tokenizer_digest=tokenizer if tokenizer is not None else _current_tokenizer())
+        tokenizer_digest=tokenizer if tokenizer is not None else _current_tokenizer(),
+        segments=[{"name": segment, "rows": n}])
+    _commit(directory, tmp, manifest, {})
+    return manifest
+
+
+def append_index(old: LoadedIndex, passages: list[Passage], vectors: np.ndarray,
+                 tokens: list[list[str]], documents: list[DocumentRecord],
+                 corrections: dict[str, dict[str, str]], drop_rows: np.ndarray) -> Manifest:
+    """A new version = ``old`` + one segment of ``passages`` − tombstoned ``drop_rows``.
+
+    Proportional to the change: every file of ``old`` is hard-linked (same inode; stored
+    segment files are never modified) and keeps its checksum; only the new segment and the
+    small per-row arrays (labels, tombstones) and JSON files are written and hashed.
+    """
+    directory = old.directory
+    assert directory.resolve() in _held, "append_index needs the writer lock"
+    dim = old.encoder.dim
+    if vectors.shape != (len(passages), dim):
+        raise ValueError(f"vectors {vectors.shape} do not match {len(passages)} passages × {dim}")
+    cleanup(directory)
+    tmp = directory / f".tmp-{uuid.uuid4().hex[:12]}"
+    tmp.mkdir()
+    keep = {name: entry for name, entry in old.manifest.files.items()
+            if name not in _REWRITTEN}
+    for name in keep:
+        _link(old.version_dir / name, tmp / name)
+    segments = [dict(s) for s in old.manifest.segments]
+    labels = np.array(old.raw_labels)
+    deleted = old.deleted.copy()
+    deleted[np.asarray(drop_rows, dtype=np.int64)] = True
+    if passages:
+        number = max(int(s["name"][1:]) for s in segments) + 1 if segments else 1
+        segment = f"s{number:04d}"
+        _, new_labels = write_segment(tmp, segment, passages, vectors, tokens, dim,
+                                      old.taxonomy)
+        segments.append({"name": segment, "rows": len(passages)})
+        labels = np.concatenate([labels, new_labels])
+        deleted = np.concatenate([deleted, np.zeros(len(passages), dtype=bool)])
+    np.save(tmp / LABELS, labels, allow_pickle=False)
+    np.save(tmp / DELETED, deleted, allow_pickle=False)
+    _write_json(tmp / DOCUMENTS, [d.to_json() for d in documents])
+    (tmp / TAXONOMY).write_text(old.taxonomy.to_json(), "utf-8")
+    _write_json(tmp / CORRECTIONS, corrections)
+    pause("before_manifest")
+    live = int(len(deleted) - np.count_nonzero(deleted))
+    m = old.manifest
+    manifest = Manifest(
+        encoder=m.encoder, taxonomy_version=m.taxonomy_version, taxonomy_digest=m.taxonomy_digest,
+        counts={"passages": live, "documents": len(documents), "corrections": len(corrections)},
+        ann=m.ann, files={}, created=m.created, updated=_now(),
+        tokenizer_digest=m.tokenizer_digest, segments=segments)
+    _commit(directory, tmp, manifest, keep)
+    return manifest
+
+
+_REWRITTEN = {LABELS, DELETED, DOCUMENTS, TAXONOMY, CORRECTIONS, MANIFEST}
+
+
+def _link(source: Path, target: Path) -> None:
+    """Hard-link an unchanged file into the new version (copy where links are refused)."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def _commit(directory: Path, tmp: Path, manifest: Manifest,
+            known: dict[str, dict[str, Any]]) -> None:
+    """Checksum what is new, write the signed manifest, fsync, rename, swap ``CURRENT``."""
     for path in sorted(tmp.iterdir()):
+        if path.name in known:
+            manifest.files[path.name] = dict(known[path.name])
+            continue
         _fsync(path)
         manifest.files[path.name] = {"size": path.stat().st_size, "sha256": file_sha256(path)}
-    _write_json(tmp / MANIFEST, manifest.to_json())
+    _write_json(tmp / MANIFEST, manifest.signed())
     _fsync(tmp / MANIFEST)
     _fsync(tmp)
     version = directory / f"v-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
@@ -163,7 +237,6 @@ def write_index(directory: Path, passages: list[Passage], vectors: np.ndarray,
     _fsync(directory)
     pause("after_swap")
     cleanup(directory)
-    return manifest
 
 
 def _current_tokenizer() -> str:
@@ -183,14 +256,14 @@ def check_tokenizer(manifest: Manifest, directory: Path) -> None:
             f"(duizhao was probably upgraded). Rebuild: duizhao build --index {directory}")
 
 
-def _write_search(tmp: Path, vectors: np.ndarray, tokens: list[list[str]]) -> str:
+def _write_dense(tmp: Path, vectors: np.ndarray) -> str:
+    """The ANN over the vectors just written (read back memory-mapped: held once)."""
     from duizhao.dense import DenseIndex
-    from duizhao.keyword import KeywordIndex
 
-    dense = DenseIndex.build(np.ascontiguousarray(vectors, dtype=np.float32))
+    mapped = np.load(tmp / "s0001.vectors.npy", mmap_mode="r", allow_pickle=False)
+    dense = DenseIndex.build(mapped)
     dense.save(tmp)
-    KeywordIndex.build(tokens).save(tmp)
-    return str(getattr(dense, "kind", "flat"))
+    return dense.kind
 
 
 def documents_from_passages(passages: list[Passage]) -> list[DocumentRecord]:
@@ -228,12 +301,6 @@ def pause(point: str) -> None:
         sys.stderr.flush()
         time.sleep(float(seconds or 30))
 
-
-
-def _write_lines(path: Path, records: Iterator[Any]) -> None:
-    with path.open("w", encoding="utf-8") as out:
-        for record in records:
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
 def _write_json(path: Path, data: Any) -> None:

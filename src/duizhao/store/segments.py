@@ -1,0 +1,172 @@
+"""Segments: the passages, vectors, tokens and keyword postings of one write, never changed.
+
+Why: a write proportional to the change. A full build writes one segment; ``add`` writes one
+more segment for the new passages only, and the new version directory hard-links every file
+of the previous version (same inode, no copy), so nothing stored is rewritten or re-hashed.
+Files of segment ``s0001``: ``s0001.passages.jsonl`` (one JSON record per line) with
+``s0001.offsets.npy`` (byte offsets, for reading one record), ``ids.npy``, ``doc_codes.npy``
++ ``docs.json`` (each row's document), ``vectors.npy`` (float32, written in blocks),
+``tokens.jsonl`` and the keyword postings (``keyword.json``, ``keyword_*.npy``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from duizhao.errors import IndexCorruptError
+from duizhao.models import Passage
+from duizhao.store.format import (
+    _REBUILD,
+    _REBUILD_EN,
+    DOC_CODES,
+    DOCS,
+    IDS,
+    OFFSETS,
+    PASSAGES,
+    TOKENS,
+    VECTORS,
+    _expect,
+)
+
+LABEL_KINDS = ("role", "section", "dimension")
+
+
+class VectorWriter:
+    """A ``.npy`` float32 (rows, dim) file written block by block (header fixed at the end)."""
+
+    def __init__(self, path: Path, dim: int) -> None:
+        self.path, self.dim, self.rows = path, dim, 0
+        self._out = path.open("wb")
+        self._header(0)
+
+    def _header(self, rows: int) -> None:
+        header = {"descr": "<f4", "fortran_order": False, "shape": (rows, self.dim)}
+        np.lib.format.write_array_header_2_0(self._out, header)  # fixed-size: rewritable
+
+    def write(self, block: np.ndarray) -> None:
+        block = np.ascontiguousarray(block, dtype="<f4").reshape(-1, self.dim)
+        self._out.write(block.tobytes())
+        self.rows += len(block)
+
+    def close(self) -> None:
+        self._out.seek(0)
+        self._header(self.rows)
+        self._out.close()
+
+
+def write_segment(directory: Path, name: str, passages: Iterable[Passage],
+                  vectors: np.ndarray | Iterable[np.ndarray], tokens: Iterable[list[str]],
+                  dim: int, taxonomy: Any) -> tuple[list[str], np.ndarray]:
+    """Write one segment; returns (file names, its (n, 3) int16 label codes).
+
+    ``vectors`` is one array or blocks of rows in passage order (a streaming build passes
+    blocks as they are encoded).
+    """
+    from duizhao.keyword import Postings
+
+    codes = {kind: {k: i for i, k in enumerate(taxonomy.keys(kind))} for kind in LABEL_KINDS}
+    offsets = [0]
+    ids: list[bytes] = []
+    docs: dict[str, int] = {}
+    doc_codes: list[int] = []
+    labels: list[tuple[int, int, int]] = []
+    with (directory / f"{name}.{PASSAGES}").open("wb") as out:
+        for p in passages:
+            line = (json.dumps(p.to_json(), ensure_ascii=False) + "\n").encode("utf-8")
+            out.write(line)
+            offsets.append(offsets[-1] + len(line))
+            ids.append(p.id.encode("utf-8"))
+            doc_codes.append(docs.setdefault(p.doc, len(docs)))
+            labels.append(tuple(codes[k][getattr(p, k).value] for k in LABEL_KINDS))  # type: ignore[misc]
+    np.save(directory / f"{name}.{OFFSETS}", np.asarray(offsets, np.int64), allow_pickle=False)
+    np.save(directory / f"{name}.{IDS}", np.asarray(ids, dtype="S") if ids
+            else np.zeros(0, "S16"), allow_pickle=False)
+    np.save(directory / f"{name}.{DOC_CODES}", np.asarray(doc_codes, np.int32),
+            allow_pickle=False)
+    (directory / f"{name}.{DOCS}").write_text(json.dumps(list(docs), ensure_ascii=False),
+                                              "utf-8")
+    writer = VectorWriter(directory / f"{name}.{VECTORS}", dim)
+    for block in ([vectors] if isinstance(vectors, np.ndarray) else vectors):
+        writer.write(block)
+    writer.close()
+    _expect(writer.rows == len(ids), VECTORS, f"{writer.rows} vectors for {len(ids)} passages")
+
+    def token_lines() -> Iterator[list[str]]:
+        with (directory / f"{name}.{TOKENS}").open("w", encoding="utf-8") as out:
+            for t in tokens:
+                out.write(json.dumps(t, ensure_ascii=False) + "\n")
+                yield t
+
+    names = Postings.build(token_lines()).save(directory, f"{name}.")
+    return ([f"{name}.{n}" for n in (PASSAGES, OFFSETS, IDS, DOC_CODES, DOCS, VECTORS, TOKENS)]
+            + names, np.asarray(labels, np.int16).reshape(-1, 3))
+
+
+class SegmentArrays:
+    """One segment's arrays, memory-mapped and checked against each other (no hashing)."""
+
+    def __init__(self, version: Path, name: str, rows: int, dim: int) -> None:
+        def load(what: str) -> np.ndarray:
+            return load_array(version / f"{name}.{what}", mmap=True)
+
+        self.name = name
+        self.passages = version / f"{name}.{PASSAGES}"
+        self.offsets = load(OFFSETS)
+        self.ids = load(IDS)
+        self.doc_codes = load(DOC_CODES)
+        self.vectors = load(VECTORS)
+        try:
+            docs = json.loads((version / f"{name}.{DOCS}").read_text("utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+            raise IndexCorruptError(f"索引已损坏：{DOCS} 无法解析（{exc}）。{_REBUILD}",
+                                    f"Index is corrupt: {DOCS} ({exc}). {_REBUILD_EN}") from exc
+        _expect(isinstance(docs, list) and all(isinstance(d, str) for d in docs), DOCS,
+                "must be a list of paths")
+        self.docs: list[str] = docs
+        size = self.passages.stat().st_size
+        _expect(self.offsets.dtype == np.int64 and self.offsets.shape == (rows + 1,)
+                and int(self.offsets[0]) == 0 and int(self.offsets[-1]) == size
+                and bool(np.all(np.diff(self.offsets) > 0)), OFFSETS,
+                f"{name}: offsets do not fit {PASSAGES}")
+        _expect(self.ids.dtype.kind == "S" and self.ids.shape == (rows,), IDS, f"{name}: bad ids")
+        _expect(self.doc_codes.dtype == np.int32 and self.doc_codes.shape == (rows,)
+                and (rows == 0 or 0 <= int(self.doc_codes.min())
+                     and int(self.doc_codes.max()) < len(docs)), DOC_CODES,
+                f"{name}: bad document codes")
+        _expect(self.vectors.dtype == np.float32 and self.vectors.shape == (rows, dim),
+                VECTORS, f"shape {self.vectors.shape} {self.vectors.dtype}, expected "
+                f"({rows}, {dim}) float32")
+
+
+def load_array(path: Path, mmap: bool = False) -> np.ndarray:
+    """A ``.npy`` file, never unpickled; any failure names the file."""
+    try:
+        array = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+    except FileNotFoundError:
+        raise
+    except (ValueError, OSError, EOFError) as exc:
+        raise IndexCorruptError(f"索引已损坏：{path.name} 无法读取（{exc}）。{_REBUILD}",
+                                f"Index is corrupt: cannot read {path.name} ({exc}). "
+                                f"{_REBUILD_EN}") from exc
+    _expect(isinstance(array, np.ndarray), path.name, "not an array")
+    return array
+
+
+def read_tokens(path: Path) -> Iterator[list[str]]:
+    import sys
+
+    from duizhao.store.format import _str_list
+
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            try:
+                tokens = json.loads(line)
+            except ValueError:
+                tokens = None
+            _expect(_str_list(tokens), TOKENS, "each line must be a list of strings")
+            yield [sys.intern(t) for t in tokens]

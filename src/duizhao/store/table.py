@@ -1,0 +1,199 @@
+"""Passages and vectors read on demand from segment files, so opening an index costs no parse.
+
+Why: a million passages as Python objects are gigabytes and tens of seconds to parse, while a
+search looks at a few hundred rows. ``PassageTable`` reads one record by its byte offset in a
+segment's ``passages.jsonl`` (``os.pread``: no shared file position, safe across threads) and
+checks it like the eager reader did; ``VectorTable`` gathers rows from memory-mapped arrays.
+Row numbers are physical (every segment's rows in order, tombstoned ones included); ``live``
+maps the public view (what ``export``, ``stats`` and writers see) onto them.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, overload
+
+import numpy as np
+
+from duizhao.errors import IndexCorruptError
+from duizhao.models import Passage
+from duizhao.store.format import _REBUILD, _REBUILD_EN, PASSAGES, _expect
+from duizhao.taxonomy import Taxonomy
+
+CACHE_ROWS = 8192  # passages kept parsed: a query's candidates, repeated across queries
+
+
+class PassageTable(Sequence[Passage]):
+    """The passages of one index version, parsed when first asked for."""
+
+    def __init__(self, files: list[Path], offsets: list[np.ndarray], taxonomy: Taxonomy,
+                 overlay: Callable[[Passage], Passage] | None = None,
+                 live: np.ndarray | None = None) -> None:
+        self._files = files
+        self._offsets = offsets
+        self._starts = np.cumsum([0] + [len(o) - 1 for o in offsets]).astype(np.int64)
+        self._fds: list[int | None] = [None] * len(files)
+        self._keys = {kind: set(taxonomy.keys(kind)) for kind in ("role", "section", "dimension")}
+        self._overlay = overlay
+        self._cache: OrderedDict[int, Passage] = OrderedDict()
+        self.live = live  # physical rows in the public view; None = all rows
+        self._owner = True
+
+    def physical(self) -> PassageTable:
+        """The same table by physical row (tombstoned rows included), sharing its cache."""
+        if self.live is None:
+            return self
+        view = copy.copy(self)
+        view.live = None
+        view._owner = False  # the fds stay this table's to close
+        return view
+
+    @property
+    def physical_size(self) -> int:
+        return int(self._starts[-1])
+
+    def __len__(self) -> int:
+        return self.physical_size if self.live is None else len(self.live)
+
+    @overload
+    def __getitem__(self, index: int) -> Passage: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Passage]: ...
+    def __getitem__(self, index: int | slice) -> Passage | list[Passage]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        n = len(self)
+        if index < 0:
+            index += n
+        if not 0 <= index < n:
+            raise IndexError(index)
+        return self.row(int(index if self.live is None else self.live[index]))
+
+    def __iter__(self) -> Iterator[Passage]:
+        rows = range(self.physical_size) if self.live is None else self.live.tolist()
+        for row in rows:
+            yield self.row(row)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def row(self, row: int) -> Passage:
+        """The passage at physical ``row`` (corrections applied)."""
+        cached = self._cache.get(row)
+        if cached is not None:
+            self._cache.move_to_end(row)
+            return cached
+        part = int(np.searchsorted(self._starts, row, side="right")) - 1
+        local = row - int(self._starts[part])
+        offsets = self._offsets[part]
+        start, end = int(offsets[local]), int(offsets[local + 1])
+        passage = self._parse(self._read(part, start, end), row)
+        if self._overlay is not None:
+            passage = self._overlay(passage)
+        self._cache[row] = passage
+        if len(self._cache) > CACHE_ROWS:
+            self._cache.popitem(last=False)
+        return passage
+
+    def _read(self, part: int, start: int, end: int) -> bytes:
+        fd = self._fds[part]
+        if fd is None:
+            fd = self._fds[part] = os.open(self._files[part], os.O_RDONLY)
+        data = os.pread(fd, end - start, start)
+        _expect(len(data) == end - start, PASSAGES, "shorter than its offsets")
+        return data
+
+    def _parse(self, data: bytes, row: int) -> Passage:
+        try:
+            record: Any = json.loads(data)
+            _expect(isinstance(record, dict), PASSAGES, "line is not an object")
+            passage = Passage.from_json(record)
+        except IndexCorruptError:
+            raise
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+            raise IndexCorruptError(
+                f"索引已损坏：{PASSAGES} 第 {row + 1} 段无法解析（{exc}）。{_REBUILD}",
+                f"Index is corrupt: {PASSAGES} record {row + 1} is invalid ({exc}). "
+                f"{_REBUILD_EN}") from exc
+        for kind, allowed in self._keys.items():
+            value = getattr(passage, kind).value
+            _expect(value in allowed, PASSAGES, f"record {row + 1}: unknown {kind} '{value}'")
+        return passage
+
+    def close(self) -> None:
+        if not self._owner:
+            return
+        for i, fd in enumerate(self._fds):
+            if fd is not None:
+                os.close(fd)
+                self._fds[i] = None
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass
+
+
+class VectorTable:
+    """Row-concatenated, memory-mapped float32 vectors of every segment (held once, on disk)."""
+
+    def __init__(self, parts: list[np.ndarray], dim: int, live: np.ndarray | None = None) -> None:
+        self.parts = parts
+        self.dim = dim
+        self._starts = np.cumsum([0] + [len(p) for p in parts]).astype(np.int64)
+        self.live = live  # physical rows in this view; None = all rows
+
+    def physical(self) -> VectorTable:
+        """The same vectors by physical row (tombstoned rows included), for the indexes."""
+        return VectorTable(self.parts, self.dim) if self.live is not None else self
+
+    def __len__(self) -> int:
+        return int(self._starts[-1]) if self.live is None else len(self.live)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (len(self), self.dim)
+
+    def take(self, rows: np.ndarray | Sequence[int]) -> np.ndarray:
+        """Rows as one float32 array, in the order given."""
+        rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+        if self.live is not None:
+            rows = self.live[rows]
+        if len(self.parts) == 1:
+            return np.asarray(self.parts[0][rows], dtype=np.float32)
+        out = np.empty((len(rows), self.dim), dtype=np.float32)
+        part = np.searchsorted(self._starts, rows, side="right") - 1
+        for p in np.unique(part):
+            at = np.flatnonzero(part == p)
+            out[at] = self.parts[p][rows[at] - self._starts[p]]
+        return out
+
+    def __getitem__(self, rows: Any) -> np.ndarray:
+        if isinstance(rows, (int, np.integer)):
+            return self.take([int(rows)])[0]
+        if isinstance(rows, slice):
+            return self.take(np.arange(len(self))[rows])
+        return self.take(rows)
+
+    def scores(self, query: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Inner products with ``query``: every row, or ``rows`` only."""
+        if rows is not None:
+            return self.take(rows) @ query
+        if not self.parts:
+            return np.empty(0, dtype=np.float32)
+        if self.live is not None:
+            return self.take(np.arange(len(self))) @ query
+        return np.concatenate([np.asarray(p) @ query for p in self.parts]).astype(np.float32)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        out = self.take(np.arange(len(self))) if len(self) else np.zeros((0, self.dim),
+                                                                          np.float32)
+        return out.astype(dtype) if dtype is not None else out
