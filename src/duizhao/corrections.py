@@ -7,6 +7,7 @@ is a ``Label`` with method "user" and confidence 1.0.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -85,7 +86,7 @@ def correct_label(index_dir: Path, passage_id: str, role: str | None = None,
     return passages[index]
 
 
-def _find_passage(passage_id: str, passages: list[Passage]) -> int:
+def _find_passage(passage_id: str, passages: Sequence[Passage]) -> int:
     wanted = passage_id.strip()
     exact = [i for i, p in enumerate(passages) if p.id == wanted]
     hits = exact or ([i for i, p in enumerate(passages) if p.id.startswith(wanted)]

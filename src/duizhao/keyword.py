@@ -65,7 +65,8 @@ class Postings:
             chunks.append((np.asarray(terms, np.int32), np.asarray(rows, np.int32),
                            np.asarray(tfs, np.float32)))
             lens.append(np.asarray(chunk_lens, np.float32))
-            terms.clear(), rows.clear(), tfs.clear(), chunk_lens.clear()
+            for items in (terms, rows, tfs, chunk_lens):
+                items.clear()
 
         for tokens in token_lists:
             chunk_lens.append(len(tokens))
@@ -115,9 +116,9 @@ class Postings:
              mmap: bool = False) -> tuple[Postings, float, float]:
         """The block and its (k1, b); arrays checked for shape and dtype, never unpickled."""
         meta = json.loads((directory / f"{prefix}{META_FILE}").read_text("utf-8"))
-        mode = "r" if mmap else None
-        arrays = {name: np.load(directory / f"{prefix}keyword_{name}.npy", mmap_mode=mode,
-                                allow_pickle=False) for name in ARRAYS}
+        arrays = {name: np.load(directory / f"{prefix}keyword_{name}.npy",
+                                mmap_mode="r" if mmap else None, allow_pickle=False)
+                  for name in ARRAYS}
         vocab = meta["vocab"]
         indptr = arrays["indptr"]
         if not (isinstance(vocab, list) and all(isinstance(t, str) for t in vocab)

@@ -154,7 +154,7 @@ def add(paths: Iterable[Path | str], index_dir: Path, role: str | None = None,
     The encoder and taxonomy come from the index; a ``model`` or ``taxonomy_path`` that differs
     from them is an error saying to rebuild.
     """
-    from duizhao.embed import is_default, load_encoder
+    from duizhao.embed import is_default
 
     start = time.perf_counter()
     index_dir = Path(index_dir)
@@ -173,6 +173,10 @@ def add(paths: Iterable[Path | str], index_dir: Path, role: str | None = None,
                 f"The index was built with encoder {stored.name}, not {model}. To switch "
                 f"encoders, rebuild: duizhao build --model {model}.")
         role_key = taxonomy.resolve("role", role)
+        fast = _add_appending(old, paths, role_key, report, progress, encoder, start)
+        if fast is not None:
+            return fast
+        report = BuildReport(index_dir)
         state = _State(taxonomy, old.corrections)
         state.load(old)
         _ingest(paths, state, role_key, report, progress)
@@ -185,14 +189,8 @@ def add(paths: Iterable[Path | str], index_dir: Path, role: str | None = None,
         todo = [i for i, row in enumerate(where) if row < 0]
         vectors = np.empty((len(passages), stored.dim), dtype=np.float32)
         if todo:
-            encoder = encoder or load_encoder(stored.name)
-            if encoder.name != stored.name or int(encoder.dim) != stored.dim:
-                raise EncoderMismatchError(
-                    f"编码器 {encoder.name}（{encoder.dim} 维）与索引的 {stored.name}"
-                    f"（{stored.dim} 维）不一致。请重新运行 duizhao build。",
-                    f"Encoder {encoder.name} ({encoder.dim} dims) does not match the index's "
-                    f"{stored.name} ({stored.dim} dims). Rebuild with `duizhao build`.")
-            vectors[todo] = _embed(encoder, [embedding_text(passages[i]) for i in todo], progress)
+            vectors[todo] = _embed(_checked_encoder(encoder, stored),
+                                   [embedding_text(passages[i]) for i in todo], progress)
         kept = [i for i, row in enumerate(where) if row >= 0]
         vectors[kept] = old.vectors[[where[i] for i in kept]]
         report.embedded, report.reused = len(todo), len(kept)
@@ -207,6 +205,55 @@ def add(paths: Iterable[Path | str], index_dir: Path, role: str | None = None,
     return _finish(report, state, start)
 
 
+def _add_appending(old: LoadedIndex, paths: Iterable[Path | str], role_key: str | None,
+                   report: BuildReport, progress: bool, encoder: Encoder | None,
+                   start: float) -> BuildReport | None:
+    """``add`` as one appended segment (``incremental.py``); ``None``: use the full rewrite."""
+    from duizhao.incremental import append_passages, compact_if_worth
+
+    state = _State(old.taxonomy, old.corrections)
+    state.documents = {d.doc: d for d in old.documents}
+    state.by_hash = {d.content_hash: d.doc for d in old.documents}
+    _ingest(paths, state, role_key, report, progress)
+    pause("after_ingest")
+    if not report.added and not report.replaced and not state.dropped:
+        report.documents, report.passages = len(state.documents), len(old.passages)
+        report.repeated_passages = state.repeated
+        report.seconds = time.perf_counter() - start
+        return report  # nothing new: leave the index as it is
+    if state.repeated:
+        return None
+    passages = list(state.passages.values())
+
+    def embed(todo: list[Passage]) -> np.ndarray:
+        return _embed(_checked_encoder(encoder, old.encoder),
+                      [embedding_text(p) for p in todo], progress)
+
+    done = append_passages(old, passages, state.dropped_records,
+                           list(state.documents.values()), state.corrections, embed)
+    if done is None:
+        return None
+    report.embedded, report.reused = done
+    compact_if_worth(old.directory)
+    after = open_index(old.directory, search=False)
+    report.documents, report.passages = len(state.documents), len(after.passages)
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def _checked_encoder(encoder: Encoder | None, stored: EncoderInfo) -> Encoder:
+    from duizhao.embed import load_encoder
+
+    encoder = encoder or load_encoder(stored.name)
+    if encoder.name != stored.name or int(encoder.dim) != stored.dim:
+        raise EncoderMismatchError(
+            f"编码器 {encoder.name}（{encoder.dim} 维）与索引的 {stored.name}"
+            f"（{stored.dim} 维）不一致。请重新运行 duizhao build。",
+            f"Encoder {encoder.name} ({encoder.dim} dims) does not match the index's "
+            f"{stored.name} ({stored.dim} dims). Rebuild with `duizhao build`.")
+    return encoder
+
+
 class _State:
     """Documents and passages being assembled, with verbatim repeats merged into one passage."""
 
@@ -218,6 +265,7 @@ class _State:
         self.passages: dict[str, Passage] = {}
         self.repeated = 0
         self.dropped = 0  # documents removed
+        self.dropped_records: list[DocumentRecord] = []
 
     def load(self, old: LoadedIndex) -> None:
         self.documents = {d.doc: d for d in old.documents}
@@ -255,6 +303,7 @@ class _State:
         """Remove a document and its share of passages; returns how many passages went."""
         record = self.documents.pop(doc)
         self.dropped += 1
+        self.dropped_records.append(record)
         self.by_hash.pop(record.content_hash, None)
         gone = 0
         for pid in dict.fromkeys(record.passage_ids):
@@ -353,8 +402,6 @@ def remove(docs: Iterable[str], index_dir: Path, missing: bool = False) -> Remov
     report = RemoveReport()
     with writer_lock(index_dir):
         old = open_index(index_dir, search=False)
-        state = _State(old.taxonomy, old.corrections)
-        state.load(old)
         # locate: a stored name may stand for GBK bytes or escaped characters (filenames.py)
         wanted = [d for d in old.documents if missing and locate(d.doc) is None]
         for doc in docs:
@@ -363,14 +410,38 @@ def remove(docs: Iterable[str], index_dir: Path, missing: bool = False) -> Remov
                 report.not_found.append(doc)
             elif match not in wanted:
                 wanted.append(match)
+        if not wanted:
+            report.documents, report.passages = len(old.documents), len(old.passages)
+            return report
+        if _remove_tombstoning(old, wanted, report):
+            return report
+        state = _State(old.taxonomy, old.corrections)
+        state.load(old)
         for record in wanted:
             report.passages_removed += state.drop(record.doc)
             report.removed.append(record.doc)
         if report.removed:
             rewrite_index(old, list(state.passages.values()), state.corrections,
-                     list(state.documents.values()))
+                          list(state.documents.values()))
         report.documents, report.passages = len(state.documents), len(state.passages)
     return report
+
+
+def _remove_tombstoning(old: LoadedIndex, wanted: list[DocumentRecord],
+                        report: RemoveReport) -> bool:
+    """``remove`` as tombstones (``incremental.py``); False: a passage is shared, rewrite."""
+    from duizhao.incremental import compact_if_worth, tombstone
+
+    names = {r.doc for r in wanted}
+    documents = [d for d in old.documents if d.doc not in names]
+    gone = tombstone(old, wanted, documents, old.corrections)
+    if gone is None:
+        return False
+    compact_if_worth(old.directory)
+    report.removed = [r.doc for r in wanted]
+    report.passages_removed = gone
+    report.documents, report.passages = len(documents), len(old.passages) - gone
+    return True
 
 
 __all__ = ["BuildReport", "RemoveReport", "add", "build", "correct_document_role",

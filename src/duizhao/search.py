@@ -457,7 +457,8 @@ class Searcher:
 
 def _doc_codes(loaded: Any) -> np.ndarray:
     """One code per physical row for its document, from the segments' small arrays."""
-    codes, names = [], {}
+    codes: list[np.ndarray] = []
+    names: dict[str, int] = {}
     for seg in loaded.segments:
         remap = np.asarray([names.setdefault(d, len(names)) for d in seg.docs], dtype=np.int64)
         codes.append(remap[np.asarray(seg.doc_codes)] if len(seg.docs) else

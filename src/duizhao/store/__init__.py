@@ -11,8 +11,8 @@ Layout of an index directory::
 A writer builds a complete version in a temp directory beside the live one (same filesystem),
 fsyncs it, renames it to ``v-…`` and only then points ``CURRENT`` at it. A reader resolves
 ``CURRENT`` once and reads one version, so it never sees a half-written index, and a killed
-writer leaves the previous version live. Loading trusts nothing but stays constant-time: every file is
-checked against the size in the manifest, the manifest against its own checksum, arrays are
+writer leaves the previous version live. Loading trusts nothing but stays constant-time: every
+file is checked against the size in the manifest, the manifest against its own checksum, arrays are
 memory-mapped with ``allow_pickle=False`` and checked for shape and dtype, JSON fields and
 passage records are type-checked when read, and any mismatch is an ``IndexCorruptError`` that
 says to rebuild. ``verify_index`` (``duizhao verify``) checks every byte against the sha256

@@ -32,8 +32,9 @@ from duizhao.store.format import (
     VECTORS,
     _expect,
 )
+from duizhao.taxonomy import Kind
 
-LABEL_KINDS = ("role", "section", "dimension")
+LABEL_KINDS: tuple[Kind, ...] = ("role", "section", "dimension")
 
 
 class VectorWriter:
@@ -82,7 +83,8 @@ def write_segment(directory: Path, name: str, passages: Iterable[Passage],
             offsets.append(offsets[-1] + len(line))
             ids.append(p.id.encode("utf-8"))
             doc_codes.append(docs.setdefault(p.doc, len(docs)))
-            labels.append(tuple(codes[k][getattr(p, k).value] for k in LABEL_KINDS))  # type: ignore[misc]
+            labels.append((codes["role"][p.role.value], codes["section"][p.section.value],
+                           codes["dimension"][p.dimension.value]))
     np.save(directory / f"{name}.{OFFSETS}", np.asarray(offsets, np.int64), allow_pickle=False)
     np.save(directory / f"{name}.{IDS}", np.asarray(ids, dtype="S") if ids
             else np.zeros(0, "S16"), allow_pickle=False)

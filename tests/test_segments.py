@@ -1,0 +1,95 @@
+"""Writes proportional to the change: add appends a segment, remove tombstones, compaction."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from encoder_double import FakeEncoder, copy_corpus, corpus_file
+
+from duizhao import library, store
+from duizhao.search import Filters, Searcher
+from duizhao.store import open_index, verify_index
+
+
+@pytest.fixture()
+def index(tmp_path: Path) -> Path:
+    copy_corpus(tmp_path / "docs", 3)
+    library.build([tmp_path / "docs"], tmp_path / "ix", progress=False, encoder=FakeEncoder())
+    return tmp_path / "ix"
+
+
+def files(index: Path) -> dict[str, tuple[int, int, bytes]]:
+    """name → (inode, size, bytes) of the live version's files."""
+    version = store.current_version(index)
+    return {p.name: (p.stat().st_ino, p.stat().st_size, p.read_bytes())
+            for p in version.iterdir()}
+
+
+def test_add_appends_a_segment_and_leaves_stored_files_alone(index: Path) -> None:
+    before = files(index)
+    report = library.add([corpus_file(3)], index, progress=False, encoder=FakeEncoder())
+    after = files(index)
+    assert report.added == [str(corpus_file(3))] and report.embedded > 0
+    for name, (inode, size, data) in before.items():
+        if name.startswith("s0001."):  # stored segment: the same file (hard link), unchanged
+            assert after[name] == (inode, size, data)
+    assert "s0002.passages.jsonl" in after and "s0002.vectors.npy" in after
+    loaded = open_index(index)
+    assert [s["name"] for s in loaded.manifest.segments] == ["s0001", "s0002"]
+    assert len(loaded.passages) == report.passages
+    verify_index(index)
+    # the new passages are found, by both the dense and the keyword side
+    new = next(p for p in loaded.passages if p.doc == str(corpus_file(3)) and len(p.text) > 20)
+    searcher = Searcher(loaded.passages.physical(), loaded.vectors.physical(), FakeEncoder(),
+                        loaded.taxonomy, loaded.dense, loaded.keyword, labels=loaded.labels,
+                        deleted=loaded.deleted)
+    assert new.id in [h.passage.id for h in searcher.search(new.text, k=3).hits]
+
+
+def test_remove_tombstones_without_rewriting(index: Path, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import duizhao.incremental
+
+    monkeypatch.setattr(duizhao.incremental, "COMPACT_DELETED", 0.9)  # a third goes: no compaction
+    gone = str(tmp_path / "docs" / corpus_file(0).name)
+    loaded = open_index(index, search=False)
+    removed_ids = {p.id for p in loaded.passages if p.doc == gone}
+    before = files(index)
+    report = library.remove([gone], index)
+    assert report.removed == [gone] and report.passages_removed == len(removed_ids) > 0
+    after = files(index)
+    assert after["s0001.passages.jsonl"] == before["s0001.passages.jsonl"]
+    loaded = open_index(index)
+    assert int(loaded.deleted.sum()) == len(removed_ids)
+    assert removed_ids.isdisjoint(p.id for p in loaded.passages)
+    assert len(loaded.passages) == len(loaded.vectors) == report.passages
+    searcher = Searcher(loaded.passages.physical(), loaded.vectors.physical(), FakeEncoder(),
+                        loaded.taxonomy, loaded.dense, loaded.keyword, labels=loaded.labels,
+                        deleted=loaded.deleted)
+    for mode in ("hybrid", "dense", "keyword"):
+        for filters in (Filters(), Filters(section="problem")):
+            result = searcher.search("理论学习 不够深入", filters, k=50, mode=mode)
+            assert removed_ids.isdisjoint(h.passage.id for h in result.hits)
+
+
+def test_removing_most_of_the_index_compacts_it(index: Path, tmp_path: Path) -> None:
+    docs = sorted(str(tmp_path / "docs" / p.name) for p in (tmp_path / "docs").iterdir())
+    library.remove(docs[:2], index)
+    loaded = open_index(index, search=False)
+    assert not loaded.deleted.any() and [s["name"] for s in loaded.manifest.segments] == ["s0001"]
+    assert {p.doc for p in loaded.passages} == {docs[2]}
+
+
+def test_add_then_remove_then_add_keeps_vectors_with_their_passages(index: Path) -> None:
+    encoder = FakeEncoder()
+    library.add([corpus_file(3)], index, progress=False, encoder=encoder)
+    library.remove([str(corpus_file(3))], index)
+    library.add([corpus_file(4)], index, progress=False, encoder=encoder)
+    loaded = open_index(index, search=False)
+    texts = [p.text for p in loaded.passages]
+    expected = np.asarray(encoder.encode([library.embedding_text(p) for p in loaded.passages]))
+    np.testing.assert_allclose(np.asarray(loaded.vectors), expected, atol=1e-6)
+    assert len(set(texts)) == len(texts)
+    verify_index(index)
