@@ -93,3 +93,45 @@ def test_add_then_remove_then_add_keeps_vectors_with_their_passages(index: Path)
     np.testing.assert_allclose(np.asarray(loaded.vectors), expected, atol=1e-6)
     assert len(set(texts)) == len(texts)
     verify_index(index)
+
+
+class Interrupted(Exception):
+    pass
+
+
+class DiesAfter(FakeEncoder):
+    """Encodes ``blocks`` blocks, then fails as a killed build would stop."""
+
+    def __init__(self, blocks: int) -> None:
+        super().__init__()
+        self.blocks = blocks
+
+    def encode(self, texts, batch_size=64, progress=False):  # type: ignore[no-untyped-def]
+        if self.blocks == 0:
+            raise Interrupted
+        self.blocks -= 1
+        return super().encode(texts, batch_size, progress)
+
+
+def test_an_interrupted_build_resumes_without_re_embedding(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import duizhao.building
+
+    monkeypatch.setattr(duizhao.building, "BLOCK", 16)
+    copy_corpus(tmp_path / "docs", 4)
+    first = DiesAfter(3)
+    with pytest.raises(Interrupted):
+        library.build([tmp_path / "docs"], tmp_path / "ix", progress=False, encoder=first)
+    assert not (tmp_path / "ix" / "CURRENT").exists()
+    done = set(first.encoded)
+    assert len(done) == 48
+    second = FakeEncoder()
+    report = library.build([tmp_path / "docs"], tmp_path / "ix", progress=False, encoder=second)
+    assert done.isdisjoint(second.encoded)  # nothing finished before is encoded again
+    assert report.reused == 48 and report.embedded == report.passages - 48
+    assert not list((tmp_path / "ix").glob(".build-*"))  # the cache goes once the build is done
+    fresh = FakeEncoder()
+    library.build([tmp_path / "docs"], tmp_path / "ix2", progress=False, encoder=fresh)
+    a, b = open_index(tmp_path / "ix", search=False), open_index(tmp_path / "ix2", search=False)
+    assert [p.id for p in a.passages] == [p.id for p in b.passages]
+    np.testing.assert_array_equal(np.asarray(a.vectors), np.asarray(b.vectors))

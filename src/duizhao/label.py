@@ -13,6 +13,7 @@ the user's corrections, and relabels the passages whose dimension was a weak gue
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from functools import lru_cache
@@ -96,11 +97,11 @@ def library_model(passages: Iterable[Passage], taxonomy: Taxonomy) -> NaiveBayes
     """The prior retrained on the library's trusted passages (sure labels, user corrections)."""
     base = default_model(taxonomy) or NaiveBayes.empty(
         [k for k in taxonomy.dimensions if k != "other"])
-    examples = [(p.text, p.dimension.value, LIBRARY_WEIGHT) for p in passages
+    examples = ((p.text, p.dimension.value, LIBRARY_WEIGHT) for p in passages
                 if p.dimension.value in base.labels
-                and (p.dimension.method == "user" or p.dimension.confidence >= TRUSTED)]
-    examples.sort(key=lambda e: passage_id(e[0]))  # a stable sample, whatever the input order
-    model = base.learned(examples[:MAX_TRAINING])
+                and (p.dimension.method == "user" or p.dimension.confidence >= TRUSTED))
+    # a stable sample, whatever the input order; nsmallest keeps memory bounded (= sorted[:n])
+    model = base.learned(heapq.nsmallest(MAX_TRAINING, examples, key=lambda e: passage_id(e[0])))
     return model if model.trained else None
 
 
@@ -121,11 +122,18 @@ def refine_library(passages: dict[str, Passage], taxonomy: Taxonomy) -> int:
         return 0
     changed = 0
     for pid, p in passages.items():
-        if p.dimension.method in ("user", "heading") or p.dimension.confidence >= REFINE_BELOW:
-            continue
-        label = label_dimension(passage_segment(p, taxonomy), p.section.value, taxonomy, model)
-        label = replace(label, confidence=min(label.confidence, REFINED))
-        if label != p.dimension:
-            changed += label.value != p.dimension.value
-            passages[pid] = replace(p, dimension=label)
+        refined = refine_passage(p, model, taxonomy)
+        if refined is not p:
+            changed += refined.dimension.value != p.dimension.value
+            passages[pid] = refined
     return changed
+
+
+def refine_passage(p: Passage, model: NaiveBayes, taxonomy: Taxonomy) -> Passage:
+    """One passage relabelled by the library's model when its dimension is a weak guess
+    (a streaming build applies this passage by passage)."""
+    if p.dimension.method in ("user", "heading") or p.dimension.confidence >= REFINE_BELOW:
+        return p
+    label = label_dimension(passage_segment(p, taxonomy), p.section.value, taxonomy, model)
+    label = replace(label, confidence=min(label.confidence, REFINED))
+    return replace(p, dimension=label) if label != p.dimension else p

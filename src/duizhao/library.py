@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from duizhao.building import BUILD_PREFIX, Spool, stream_build
 from duizhao.config import EMBED_BATCH_SIZE
 from duizhao.corrections import (  # correct_* re-exported: the library's public API
     Corrections,
@@ -131,19 +132,21 @@ def build(paths: Iterable[Path | str], index_dir: Path, model: str | None = None
         except IndexError_ as exc:
             if (index_dir / "CURRENT").exists():
                 report.warnings.append(f"旧索引无法读取，其标签更正未能保留：{exc.zh}")
-        state = _State(taxonomy, corrections)
-        _ingest(paths, state, role_key, report, progress)
-        if not state.documents:
-            _nothing_indexed(report)
-        pause("after_ingest")
-        passages = list(state.passages.values())
-        vectors = _embed(encoder, [embedding_text(p) for p in passages], progress)
-        report.embedded = len(passages)
-        pause("after_embed")
-        info = EncoderInfo(encoder.name, int(encoder.dim), bool(encoder.normalized))
-        write_index(index_dir, passages, vectors, info, taxonomy, corrections,
-                    documents=list(state.documents.values()), tokens=_tokens(passages))
-    return _finish(report, state, start)
+        spool = Spool(taxonomy, corrections, index_dir / f"{BUILD_PREFIX}spool.jsonl")
+        try:
+            _ingest(paths, spool, role_key, report, progress)  # type: ignore[arg-type]
+            spool.close()
+            if not spool.documents:
+                _nothing_indexed(report)
+            pause("after_ingest")
+            stream_build(index_dir, spool, encoder, taxonomy, report, progress)
+        finally:
+            spool.close()
+            spool.path.unlink(missing_ok=True)
+    report.documents, report.passages = len(spool.documents), spool.count
+    report.repeated_passages = spool.repeated
+    report.seconds = time.perf_counter() - start
+    return report
 
 
 def add(paths: Iterable[Path | str], index_dir: Path, role: str | None = None,
@@ -343,7 +346,8 @@ def _ingest(paths: Iterable[Path | str], state: _State, role: str | None,
                     (info.path, info.role.value, state.taxonomy.name("role", info.role.value)))
         bar.step()
     bar.close()
-    refine_library(state.passages, state.taxonomy)  # relabel weak guesses, learning from the rest
+    if isinstance(state, _State):  # a streaming build refines as it writes (building.py)
+        refine_library(state.passages, state.taxonomy)  # relabel weak guesses from the rest
 
 
 def _record(info: DocumentInfo, passages: list[Passage]) -> DocumentRecord:

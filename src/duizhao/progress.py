@@ -14,7 +14,8 @@ import time
 
 class Progress:
     def __init__(self, label: str, unit: str = "", enabled: bool = True,
-                 force: bool = False) -> None:
+                 force: bool = False, total: int | None = None) -> None:
+        self.total = total  # known length: the line adds a share done and the time left
         self.label = label
         self.unit = unit
         self.enabled = enabled and (force or sys.stderr.isatty())
@@ -31,7 +32,13 @@ class Progress:
 
     def _draw(self, now: float) -> None:
         rate = self.count / max(now - self._start, 1e-9)
-        sys.stderr.write(f"\r{self.label} {self.count} {self.unit}  {rate:,.0f}/s")
+        line = f"\r{self.label} {self.count} {self.unit}  {rate:,.0f}/s"
+        if self.total:
+            left = max(self.total - self.count, 0) / max(rate, 1e-9)
+            line = (f"\r{self.label} {self.count}/{self.total} {self.unit} "
+                    f"{100 * self.count / self.total:.0f}%  {rate:,.0f}/s  "
+                    f"还需约 {int(left // 60)} 分 {int(left % 60):02d} 秒")
+        sys.stderr.write(line)
         sys.stderr.flush()
 
     def close(self) -> None:

@@ -12,6 +12,7 @@ Files of segment ``s0001``: ``s0001.passages.jsonl`` (one JSON record per line) 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -60,13 +61,13 @@ class VectorWriter:
         self._out.close()
 
 
-def write_segment(directory: Path, name: str, passages: Iterable[Passage],
-                  vectors: np.ndarray | Iterable[np.ndarray], tokens: Iterable[list[str]],
-                  dim: int, taxonomy: Any) -> tuple[list[str], np.ndarray]:
+def write_segment(directory: Path, name: str, passages: Iterable[Passage], vectors: Any,
+                  tokens: Any, dim: int, taxonomy: Any) -> tuple[list[str], np.ndarray]:
     """Write one segment; returns (file names, its (n, 3) int16 label codes).
 
-    ``vectors`` is one array or blocks of rows in passage order (a streaming build passes
-    blocks as they are encoded).
+    ``vectors`` is one array, or a callable given the written passages file that yields
+    blocks of rows in passage order; ``tokens`` a list of token lists or such a callable
+    yielding one list per passage (a streaming build reads the passages back, block by block).
     """
     from duizhao.keyword import Postings
 
@@ -92,6 +93,11 @@ def write_segment(directory: Path, name: str, passages: Iterable[Passage],
             allow_pickle=False)
     (directory / f"{name}.{DOCS}").write_text(json.dumps(list(docs), ensure_ascii=False),
                                               "utf-8")
+    written = directory / f"{name}.{PASSAGES}"
+    if callable(vectors):
+        vectors = vectors(written)
+    if callable(tokens):
+        tokens = tokens(written)
     writer = VectorWriter(directory / f"{name}.{VECTORS}", dim)
     for block in ([vectors] if isinstance(vectors, np.ndarray) else vectors):
         writer.write(block)
@@ -107,6 +113,41 @@ def write_segment(directory: Path, name: str, passages: Iterable[Passage],
     names = Postings.build(token_lines()).save(directory, f"{name}.")
     return ([f"{name}.{n}" for n in (PASSAGES, OFFSETS, IDS, DOC_CODES, DOCS, VECTORS, TOKENS)]
             + names, np.asarray(labels, np.int16).reshape(-1, 3))
+
+
+class NpyRows:
+    """Rows of a 2-D float32 ``.npy`` read with ``os.pread``: pages read for a build are not
+    mapped into it, so they do not count towards its memory."""
+
+    def __init__(self, path: Path) -> None:
+        with path.open("rb") as f:
+            version = np.lib.format.read_magic(f)
+            shape, fortran, dtype = (np.lib.format.read_array_header_1_0(f) if version == (1, 0)
+                                     else np.lib.format.read_array_header_2_0(f))
+            self._offset = f.tell()
+        if fortran or dtype != np.float32 or len(shape) != 2:
+            raise ValueError(f"{path.name}: expected a C-order float32 matrix")
+        self.shape = (int(shape[0]), int(shape[1]))
+        self._row = 4 * self.shape[1]
+        self._fd = os.open(path, os.O_RDONLY)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def take(self, rows: np.ndarray) -> np.ndarray:
+        rows = np.asarray(rows, dtype=np.int64)
+        if len(rows) and np.all(np.diff(rows) == 1):  # one contiguous read
+            start = self._offset + self._row * int(rows[0])
+            data = os.pread(self._fd, self._row * len(rows), start)
+            return np.frombuffer(data, dtype=np.float32).reshape(len(rows), self.shape[1])
+        out = np.empty((len(rows), self.shape[1]), dtype=np.float32)
+        for i, row in enumerate(rows.tolist()):
+            out[i] = np.frombuffer(os.pread(self._fd, self._row, self._offset + self._row * row),
+                                   dtype=np.float32)
+        return out
+
+    def close(self) -> None:
+        os.close(self._fd)
 
 
 class SegmentArrays:

@@ -14,7 +14,7 @@ import shutil
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,7 +46,7 @@ from duizhao.store.format import (
     text_hash,
 )
 from duizhao.store.load import current_version
-from duizhao.store.segments import write_segment
+from duizhao.store.segments import NpyRows, write_segment
 from duizhao.taxonomy import Taxonomy
 
 _held: set[Path] = set()
@@ -103,13 +103,17 @@ def _try_lock(fd: int) -> bool:
     return True
 
 
-def write_index(directory: Path, passages: list[Passage], vectors: np.ndarray,
+def write_index(directory: Path, passages: Iterable[Passage], vectors: Any,
                 encoder_info: EncoderInfo, taxonomy: Taxonomy,
                 corrections: dict[str, dict[str, str]], *,
                 documents: list[DocumentRecord] | None = None,
-                tokens: list[list[str]] | None = None,
+                tokens: Any = None,
                 created: str | None = None, tokenizer: str | None = None) -> Manifest:
     """Write a complete new version and make it live atomically (takes the lock if not held).
+
+    ``passages`` may be any iterable (read once, in order); ``vectors`` and ``tokens`` may
+    then be callables given the written passages file, yielding blocks of rows / token lists
+    (a streaming build: nothing is held for every passage at once; ``documents`` required).
 
     ``tokenizer`` is the digest of what made ``tokens`` (default: the current tokenizer; a
     rewrite that reuses stored tokens passes the stored digest on).
@@ -120,14 +124,19 @@ def write_index(directory: Path, passages: list[Passage], vectors: np.ndarray,
             return write_index(directory, passages, vectors, encoder_info, taxonomy,
                                corrections, documents=documents, tokens=tokens, created=created,
                                tokenizer=tokenizer)
-    n = len(passages)
-    if vectors.shape != (n, encoder_info.dim):
-        raise ValueError(f"vectors {vectors.shape} do not match {n} passages × {encoder_info.dim}")
+    if isinstance(vectors, np.ndarray):
+        passages = list(passages)
+        n = len(passages)
+        if vectors.shape != (n, encoder_info.dim):
+            raise ValueError(f"vectors {vectors.shape} do not match {n} passages × "
+                             f"{encoder_info.dim}")
     if tokens is None:
         from duizhao.tokenize import tokenize
 
+        passages = list(passages)
         tokens = [tokenize(p.text) for p in passages]
     if documents is None:
+        passages = list(passages)
         documents = documents_from_passages(passages)
     cleanup(directory)
     tmp = directory / f".tmp-{uuid.uuid4().hex[:12]}"
@@ -135,12 +144,13 @@ def write_index(directory: Path, passages: list[Passage], vectors: np.ndarray,
     segment = "s0001"
     _, labels = write_segment(tmp, segment, passages, vectors, tokens, encoder_info.dim,
                               taxonomy)
+    n = len(labels)
     np.save(tmp / LABELS, labels, allow_pickle=False)
     np.save(tmp / DELETED, np.zeros(n, dtype=bool), allow_pickle=False)
     _write_json(tmp / DOCUMENTS, [d.to_json() for d in documents])
     (tmp / TAXONOMY).write_text(taxonomy.to_json(), "utf-8")
     _write_json(tmp / CORRECTIONS, corrections)
-    ann = _write_dense(tmp, vectors)
+    ann = _write_dense(tmp)
     pause("before_manifest")
     now = _now()
     manifest = Manifest(
@@ -256,12 +266,16 @@ def check_tokenizer(manifest: Manifest, directory: Path) -> None:
             f"(duizhao was probably upgraded). Rebuild: duizhao build --index {directory}")
 
 
-def _write_dense(tmp: Path, vectors: np.ndarray) -> str:
-    """The ANN over the vectors just written (read back memory-mapped: held once)."""
+def _write_dense(tmp: Path) -> str:
+    """The ANN over the vectors just written, read back in blocks (not mapped: a build's
+    memory stays bounded whatever the size of the vectors file)."""
     from duizhao.dense import DenseIndex
 
-    mapped = np.load(tmp / "s0001.vectors.npy", mmap_mode="r", allow_pickle=False)
-    dense = DenseIndex.build(mapped)
+    rows = NpyRows(tmp / "s0001.vectors.npy")
+    try:
+        dense = DenseIndex.build(rows)
+    finally:
+        rows.close()
     dense.save(tmp)
     return dense.kind
 
