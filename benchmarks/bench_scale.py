@@ -44,9 +44,21 @@ FILTERS = [("none", {}), ("role+dimension", {"role": "community_member", "dimens
 
 
 class HashAsDefault(HashEncoder):
-    """The hashing encoder under the default encoder's name (see the module docstring)."""
+    """A hashing encoder (character bigrams, numpy: ~10 µs a passage) under the default
+    encoder's name (see the module docstring)."""
 
     name = "usem3"
+
+    def encode(self, texts: Any, batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+            if len(cp) > 1:
+                keys = (cp[:-1] * np.uint64(1_000_003)) ^ cp[1:]
+                slots = ((keys * np.uint64(11400714819323198485)) >> np.uint64(40)) % self.dim
+                np.add.at(out[row], slots.astype(np.int64), 1.0)
+        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+        return out
 
 
 def peak_child(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:

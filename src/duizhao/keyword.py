@@ -128,6 +128,8 @@ class Postings:
                 and arrays["doc_len"].shape == (int(meta["size"]),)
                 and (len(vocab) == 0 or int(indptr[-1]) == len(arrays["rows"]))):
             raise ValueError(f"{prefix}keyword arrays do not fit together")
+        arrays = {k: np.asarray(v) for k, v in arrays.items()}  # views: memmap indexing is slow
+        indptr = arrays["indptr"]
         return (cls(list(vocab), indptr, arrays["rows"], arrays["tf"], arrays["doc_len"]),
                 float(meta["k1"]), float(meta["b"]))
 

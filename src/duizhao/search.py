@@ -292,18 +292,18 @@ class Searcher:
         return arr[rows] == code if code is not None else np.zeros(len(rows), dtype=bool)
 
     def passage_texts(self, rows: np.ndarray) -> list[str]:
-        return [self.passages[r].text for r in rows]
+        return [self._text(r) for r in rows]
 
     def point_titles(self, rows: np.ndarray) -> list[str]:
         """Each row's point title (ranking.simplified_title), worked out once per row."""
         cache = self._titles
         for r in rows.tolist():
             if r not in cache:
-                cache[r] = ranking.simplified_title(self.passages[r].text)
+                cache[r] = ranking.simplified_title(self._text(r))
         return [cache[r] for r in rows.tolist()]
 
     def text_lengths(self, rows: np.ndarray) -> np.ndarray:
-        return np.fromiter((len(self.passages[r].text) for r in rows), dtype=np.int64,
+        return np.fromiter((len(self._text(r)) for r in rows), dtype=np.int64,
                            count=len(rows))
 
     def from_documents_using(self, words: tuple[str, ...], minimum: int,
@@ -316,6 +316,10 @@ class Searcher:
             hits = sum((self.keyword.scores([w]) > 0).astype(np.int64) for w in words)
             self._documents_using[key] = np.bincount(codes, weights=hits) >= minimum
         return self._documents_using[key][codes[rows]]
+
+    def _text(self, row: int) -> str:
+        reader = getattr(self.passages, "text", None)
+        return reader(int(row)) if reader is not None else self.passages[int(row)].text
 
     def _document_codes(self) -> np.ndarray:
         if self._doc_codes is None:
@@ -405,11 +409,11 @@ class Searcher:
                 kept_before: list[int]) -> list[tuple[int, float]]:
         kept: list[tuple[int, float]] = []
         kept_rows = list(kept_before)
-        texts = {"".join(self.passages[r].text.split()) for r in kept_rows}
+        texts = {"".join(self._text(r).split()) for r in kept_rows}
         for row, score in scored:
             if len(kept) >= want:
                 break
-            text = "".join(self.passages[row].text.split())
+            text = "".join(self._text(row).split())
             if text in texts:
                 continue
             if kept_rows and float(np.max(self.vectors[kept_rows] @ self.vectors[row])) \

@@ -35,7 +35,10 @@ DOC_CODES = "doc_codes.npy"  # (n,) int32 into the segment's docs.json
 DOCS = "docs.json"
 VECTORS = "vectors.npy"
 TOKENS = "tokens.jsonl"
-SEGMENT_FILES = (PASSAGES, OFFSETS, IDS, DOC_CODES, DOCS, VECTORS, TOKENS, "keyword.json",
+TEXTS = "texts.bin"  # each passage's text alone, UTF-8: what ranking reads per candidate
+TEXT_OFFSETS = "text_offsets.npy"
+SEGMENT_FILES = (PASSAGES, OFFSETS, IDS, DOC_CODES, DOCS, VECTORS, TOKENS, TEXTS, TEXT_OFFSETS,
+                 "keyword.json",
                  "keyword_indptr.npy", "keyword_rows.npy", "keyword_tf.npy",
                  "keyword_doc_len.npy")
 REQUIRED = (DOCUMENTS, TAXONOMY, CORRECTIONS, LABELS, DELETED, DENSE_META)

@@ -169,7 +169,7 @@ def _load_version(directory: Path, version: Path, search: bool) -> LoadedIndex:
         raise _corrupt(directory, f"{TAXONOMY}: {exc}") from exc
     segments = [SegmentArrays(version, s["name"], int(s["rows"]), manifest.encoder.dim)
                 for s in manifest.segments]
-    raw_labels = load_array(version / LABELS, mmap=True)
+    raw_labels = np.asarray(load_array(version / LABELS, mmap=True))
     deleted = load_array(version / DELETED)
     _check_labels(raw_labels, rows, taxonomy)
     _expect(deleted.dtype == bool and deleted.shape == (rows,), DELETED, "bad tombstones")
@@ -180,7 +180,8 @@ def _load_version(directory: Path, version: Path, search: bool) -> LoadedIndex:
     labels = overlay_labels(np.array(raw_labels), segments, corrections, taxonomy)
     live_rows = np.flatnonzero(~deleted) if live < rows else None
     passages = PassageTable([s.passages for s in segments], [s.offsets for s in segments],
-                            taxonomy, _overlay(corrections), live_rows)
+                            taxonomy, _overlay(corrections), live_rows,
+                            texts=[(s.texts, s.text_offsets) for s in segments])
     vectors = VectorTable([s.vectors for s in segments], manifest.encoder.dim, live_rows)
     loaded = LoadedIndex(directory, manifest, passages, vectors, taxonomy, corrections, version,
                          labels, deleted, segments, raw_labels)

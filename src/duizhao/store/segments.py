@@ -29,6 +29,8 @@ from duizhao.store.format import (
     IDS,
     OFFSETS,
     PASSAGES,
+    TEXT_OFFSETS,
+    TEXTS,
     TOKENS,
     VECTORS,
     _expect,
@@ -73,20 +75,27 @@ def write_segment(directory: Path, name: str, passages: Iterable[Passage], vecto
 
     codes = {kind: {k: i for i, k in enumerate(taxonomy.keys(kind))} for kind in LABEL_KINDS}
     offsets = [0]
+    text_offsets = [0]
     ids: list[bytes] = []
     docs: dict[str, int] = {}
     doc_codes: list[int] = []
     labels: list[tuple[int, int, int]] = []
-    with (directory / f"{name}.{PASSAGES}").open("wb") as out:
+    with (directory / f"{name}.{PASSAGES}").open("wb") as out, \
+            (directory / f"{name}.{TEXTS}").open("wb") as text_out:
         for p in passages:
             line = (json.dumps(p.to_json(), ensure_ascii=False) + "\n").encode("utf-8")
             out.write(line)
             offsets.append(offsets[-1] + len(line))
+            text = p.text.encode("utf-8")
+            text_out.write(text)
+            text_offsets.append(text_offsets[-1] + len(text))
             ids.append(p.id.encode("utf-8"))
             doc_codes.append(docs.setdefault(p.doc, len(docs)))
             labels.append((codes["role"][p.role.value], codes["section"][p.section.value],
                            codes["dimension"][p.dimension.value]))
     np.save(directory / f"{name}.{OFFSETS}", np.asarray(offsets, np.int64), allow_pickle=False)
+    np.save(directory / f"{name}.{TEXT_OFFSETS}", np.asarray(text_offsets, np.int64),
+            allow_pickle=False)
     np.save(directory / f"{name}.{IDS}", np.asarray(ids, dtype="S") if ids
             else np.zeros(0, "S16"), allow_pickle=False)
     np.save(directory / f"{name}.{DOC_CODES}", np.asarray(doc_codes, np.int32),
@@ -111,7 +120,8 @@ def write_segment(directory: Path, name: str, passages: Iterable[Passage], vecto
                 yield t
 
     names = Postings.build(token_lines()).save(directory, f"{name}.")
-    return ([f"{name}.{n}" for n in (PASSAGES, OFFSETS, IDS, DOC_CODES, DOCS, VECTORS, TOKENS)]
+    return ([f"{name}.{n}" for n in (PASSAGES, OFFSETS, IDS, DOC_CODES, DOCS, VECTORS, TOKENS,
+                                     TEXTS, TEXT_OFFSETS)]
             + names, np.asarray(labels, np.int16).reshape(-1, 3))
 
 
@@ -155,11 +165,14 @@ class SegmentArrays:
 
     def __init__(self, version: Path, name: str, rows: int, dim: int) -> None:
         def load(what: str) -> np.ndarray:
-            return load_array(version / f"{name}.{what}", mmap=True)
+            # a plain ndarray view of the mapping: numpy.memmap's indexing is slow in Python
+            return np.asarray(load_array(version / f"{name}.{what}", mmap=True))
 
         self.name = name
         self.passages = version / f"{name}.{PASSAGES}"
+        self.texts = version / f"{name}.{TEXTS}"
         self.offsets = load(OFFSETS)
+        self.text_offsets = load(TEXT_OFFSETS)
         self.ids = load(IDS)
         self.doc_codes = load(DOC_CODES)
         self.vectors = load(VECTORS)
@@ -176,6 +189,11 @@ class SegmentArrays:
                 and int(self.offsets[0]) == 0 and int(self.offsets[-1]) == size
                 and bool(np.all(np.diff(self.offsets) > 0)), OFFSETS,
                 f"{name}: offsets do not fit {PASSAGES}")
+        _expect(self.text_offsets.dtype == np.int64 and self.text_offsets.shape == (rows + 1,)
+                and int(self.text_offsets[0]) == 0
+                and int(self.text_offsets[-1]) == self.texts.stat().st_size
+                and bool(np.all(np.diff(self.text_offsets) >= 0)), TEXT_OFFSETS,
+                f"{name}: offsets do not fit {TEXTS}")
         _expect(self.ids.dtype.kind == "S" and self.ids.shape == (rows,), IDS, f"{name}: bad ids")
         _expect(self.doc_codes.dtype == np.int32 and self.doc_codes.shape == (rows,)
                 and (rows == 0 or 0 <= int(self.doc_codes.min())

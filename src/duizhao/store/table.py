@@ -33,8 +33,11 @@ class PassageTable(Sequence[Passage]):
 
     def __init__(self, files: list[Path], offsets: list[np.ndarray], taxonomy: Taxonomy,
                  overlay: Callable[[Passage], Passage] | None = None,
-                 live: np.ndarray | None = None) -> None:
+                 live: np.ndarray | None = None,
+                 texts: list[tuple[Path, np.ndarray]] | None = None) -> None:
         self._files = files
+        self._texts = texts or []  # (texts.bin, offsets) per segment: text without a parse
+        self._text_fds: list[int | None] = [None] * len(self._texts)
         self._offsets = offsets
         self._starts = np.cumsum([0] + [len(o) - 1 for o in offsets]).astype(np.int64)
         self._fds: list[int | None] = [None] * len(files)
@@ -102,6 +105,26 @@ class PassageTable(Sequence[Passage]):
             self._cache.popitem(last=False)
         return passage
 
+    def text(self, row: int) -> str:
+        """The text of physical ``row``, read alone (ranking reads it for every candidate)."""
+        cached = self._cache.get(row)
+        if cached is not None or not self._texts:
+            return (cached or self.row(row)).text
+        part = int(np.searchsorted(self._starts, row, side="right")) - 1
+        path, offsets = self._texts[part]
+        local = row - int(self._starts[part])
+        start, end = int(offsets[local]), int(offsets[local + 1])
+        fd = self._text_fds[part]
+        if fd is None:
+            fd = self._text_fds[part] = os.open(path, os.O_RDONLY)
+        data = os.pread(fd, end - start, start)
+        _expect(len(data) == end - start, "texts.bin", "shorter than its offsets")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise IndexCorruptError(f"索引已损坏：texts.bin 无法解码。{_REBUILD}",
+                                    f"Index is corrupt: texts.bin ({exc}). {_REBUILD_EN}") from exc
+
     def _read(self, part: int, start: int, end: int) -> bytes:
         fd = self._fds[part]
         if fd is None:
@@ -130,10 +153,11 @@ class PassageTable(Sequence[Passage]):
     def close(self) -> None:
         if not self._owner:
             return
-        for i, fd in enumerate(self._fds):
-            if fd is not None:
-                os.close(fd)
-                self._fds[i] = None
+        for fds in (self._fds, self._text_fds):
+            for i, fd in enumerate(fds):
+                if fd is not None:
+                    os.close(fd)
+                    fds[i] = None
 
     def __del__(self) -> None:
         try:
