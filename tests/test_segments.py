@@ -135,3 +135,20 @@ def test_an_interrupted_build_resumes_without_re_embedding(tmp_path: Path,
     a, b = open_index(tmp_path / "ix", search=False), open_index(tmp_path / "ix2", search=False)
     assert [p.id for p in a.passages] == [p.id for p in b.passages]
     np.testing.assert_array_equal(np.asarray(a.vectors), np.asarray(b.vectors))
+
+
+def test_a_repeat_of_a_stored_passage_is_recorded_without_rewriting(index: Path,
+                                                                     tmp_path: Path) -> None:
+    loaded = open_index(index, search=False)
+    first = next(p for p in loaded.passages if len(p.text) > 30)
+    other = tmp_path / "other.txt"
+    other.write_text("某同志对照检查材料\n一、存在的主要问题\n（一）理论学习方面。\n" + first.text
+                     + "\n二是另一段完全不同的文字，讲联系群众不够紧密的问题。\n", "utf-8")
+    before = files(index)
+    report = library.add([other], index, progress=False, encoder=FakeEncoder())
+    assert report.repeated_passages >= 1
+    after = files(index)
+    assert after["s0001.passages.jsonl"] == before["s0001.passages.jsonl"]
+    kept = [p for p in open_index(index, search=False).passages if p.id == first.id]
+    assert len(kept) == 1 and kept[0].doc == first.doc and str(other) in kept[0].also_in
+    verify_index(index)

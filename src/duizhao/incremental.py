@@ -6,11 +6,12 @@ one new segment beside hard links to everything stored (``store.append_index``);
 removed passages become tombstones (rows masked out of every search). Both stay atomic (a new
 version and the ``CURRENT`` swap) under the writer lock the caller holds.
 
-Cases that would change stored records are left to the full rewrite (the caller falls back
-when these functions return ``None``): a new passage whose text is already stored under another
-document (its ``also_in`` must grow) and a removed passage that another document also holds
-(it moves to that document). Labels of new passages are refined on what they bring; the
-library-wide refinement runs at the next ``build``. ``compact_if_worth`` rewrites the index
+A new passage whose text is already stored under another document is not stored twice: the
+stored one's further documents grow in ``also_in.json``, a small overlay applied as records are
+read. A removed passage that another document also holds (it moves to that document) is left
+to the full rewrite (the caller falls back when these functions return ``None``). Labels of
+new passages are refined on what they bring; the library-wide refinement runs at the next
+``build``. ``compact_if_worth`` rewrites the index
 when tombstones or rows outside the ANN index have grown past a share of it.
 """
 
@@ -39,11 +40,12 @@ COMPACT_TAIL = 0.1  # … or this share of rows lies outside the ANN index (scan
 
 def append_passages(old: LoadedIndex, passages: list[Passage], dropped: list[DocumentRecord],
                     documents: list[DocumentRecord], corrections: dict[str, dict[str, str]],
-                    embed: Any) -> tuple[int, int] | None:
+                    embed: Any) -> tuple[int, int, int] | None:
     """Append ``passages`` (new documents' passages) and tombstone ``dropped`` documents'.
 
     ``embed(passages)`` returns vectors for passages not stored yet. Returns (embedded, reused:
-    stored vectors kept or copied), or ``None`` when the change needs the full rewrite.
+    stored vectors kept or copied, repeats of stored passages), or ``None`` when the change
+    needs the full rewrite.
     """
     from duizhao.library import _tokens
 
@@ -52,9 +54,21 @@ def append_passages(old: LoadedIndex, passages: list[Passage], dropped: list[Doc
         return None
     dropping = set(drop_rows.tolist())
     stored = old.rows_of([p.id for p in passages])
-    if any(row not in dropping for row in stored.values()):
-        return None  # a repeat of a passage another document keeps: its also_in grows
     physical = old.passages.physical()
+    also_in = {k: list(v) for k, v in old.also_in.items()}
+    repeats = 0
+    fresh = []
+    for p in passages:
+        row = stored.get(p.id)
+        if row is None or row in dropping:
+            fresh.append(p)
+            continue
+        holder = physical.row(row)  # kept by another document: that one's also_in grows
+        for doc in [p.doc, *p.also_in]:
+            if doc != holder.doc and doc not in holder.also_in:
+                also_in.setdefault(p.id, []).append(doc)
+                repeats += 1
+    passages = fresh
     reuse = {i: stored[p.id] for i, p in enumerate(passages)
              if p.id in stored and text_hash(physical.row(stored[p.id]).text) == text_hash(p.text)}
     vectors = np.empty((len(passages), old.encoder.dim), dtype=np.float32)
@@ -65,8 +79,9 @@ def append_passages(old: LoadedIndex, passages: list[Passage], dropped: list[Doc
         table = old.vectors.physical()
         vectors[list(reuse)] = table.take(np.asarray(list(reuse.values()), dtype=np.int64))
     pause("after_embed")
-    append_index(old, passages, vectors, _tokens(passages), documents, corrections, drop_rows)
-    return len(todo), len(reuse) + len(old.passages) - len(drop_rows)
+    append_index(old, passages, vectors, _tokens(passages), documents, corrections, drop_rows,
+                 also_in)
+    return len(todo), len(reuse) + len(old.passages) - len(drop_rows), repeats
 
 
 def tombstone(old: LoadedIndex, dropped: list[DocumentRecord], documents: list[DocumentRecord],

@@ -224,8 +224,6 @@ def _add_appending(old: LoadedIndex, paths: Iterable[Path | str], role_key: str 
         report.repeated_passages = state.repeated
         report.seconds = time.perf_counter() - start
         return report  # nothing new: leave the index as it is
-    if state.repeated:
-        return None
     passages = list(state.passages.values())
 
     def embed(todo: list[Passage]) -> np.ndarray:
@@ -236,7 +234,8 @@ def _add_appending(old: LoadedIndex, paths: Iterable[Path | str], role_key: str 
                            list(state.documents.values()), state.corrections, embed)
     if done is None:
         return None
-    report.embedded, report.reused = done
+    report.embedded, report.reused, repeats = done
+    report.repeated_passages = state.repeated + repeats
     compact_if_worth(old.directory)
     after = open_index(old.directory, search=False)
     report.documents, report.passages = len(state.documents), len(after.passages)

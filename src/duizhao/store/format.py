@@ -27,6 +27,7 @@ CORRECTIONS = "corrections.json"
 LABELS = "labels.npy"  # (rows, 3) int16: role, section, dimension as taxonomy key positions
 DELETED = "deleted.npy"  # (rows,) bool: tombstones left by remove / replace
 DENSE_META = "dense.json"
+ALSO_IN = "also_in.json"  # optional: passage id → further documents holding it (added by add)
 # Per segment (``s0001.passages.jsonl`` …): files one write makes and no later write changes.
 PASSAGES = "passages.jsonl"
 OFFSETS = "offsets.npy"  # (n + 1,) int64 byte offsets of each record in passages.jsonl

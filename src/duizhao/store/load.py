@@ -21,6 +21,7 @@ from duizhao.store.format import (
     _REBUILD,
     _REBUILD_EN,
     _VERSION_RE,
+    ALSO_IN,
     CORRECTIONS,
     CURRENT,
     DELETED,
@@ -37,6 +38,7 @@ from duizhao.store.format import (
     Manifest,
     _corrupt,
     _expect,
+    _str_list,
 )
 from duizhao.store.segments import LABEL_KINDS, SegmentArrays, load_array, read_tokens
 from duizhao.store.table import PassageTable, VectorTable
@@ -66,6 +68,7 @@ class LoadedIndex:
     deleted: np.ndarray
     segments: list[SegmentArrays]
     raw_labels: np.ndarray
+    also_in: dict[str, list[str]]
     dense: DenseIndex | None = None
     keyword: KeywordIndex | None = None
     _documents: list[DocumentRecord] | None = None
@@ -177,14 +180,15 @@ def _load_version(directory: Path, version: Path, search: bool) -> LoadedIndex:
     n = manifest.counts.get("passages", -1)
     _expect(live == n, PASSAGES, f"{live} passages, manifest says {n}")
     corrections = _read_corrections(version / CORRECTIONS)
+    also_in = _read_also_in(version / ALSO_IN) if ALSO_IN in manifest.files else {}
     labels = overlay_labels(np.array(raw_labels), segments, corrections, taxonomy)
     live_rows = np.flatnonzero(~deleted) if live < rows else None
     passages = PassageTable([s.passages for s in segments], [s.offsets for s in segments],
-                            taxonomy, _overlay(corrections), live_rows,
+                            taxonomy, _overlay(corrections, also_in), live_rows,
                             texts=[(s.texts, s.text_offsets) for s in segments])
     vectors = VectorTable([s.vectors for s in segments], manifest.encoder.dim, live_rows)
     loaded = LoadedIndex(directory, manifest, passages, vectors, taxonomy, corrections, version,
-                         labels, deleted, segments, raw_labels)
+                         labels, deleted, segments, raw_labels, also_in)
     if search:
         loaded.dense, loaded.keyword = _load_search(version, manifest, vectors.physical(),
                                                     directory)
@@ -210,12 +214,27 @@ def _check_labels(labels: np.ndarray, rows: int, taxonomy: Taxonomy) -> None:
                     LABELS, f"unknown {kind} code")
 
 
-def _overlay(corrections: dict[str, dict[str, str]]) -> Callable[[Passage], Passage] | None:
-    if not corrections:
+def _overlay(corrections: dict[str, dict[str, str]],
+             also_in: dict[str, list[str]]) -> Callable[[Passage], Passage] | None:
+    """What is applied to each record as it is read: label corrections, further documents."""
+    if not corrections and not also_in:
         return None
     from duizhao.corrections import apply_corrections
 
-    return lambda passage: apply_corrections(passage, corrections)
+    def apply(passage: Passage) -> Passage:
+        more = also_in.get(passage.id)
+        if more:
+            passage.also_in = [*passage.also_in, *(d for d in more if d not in passage.also_in)]
+        return apply_corrections(passage, corrections)
+
+    return apply
+
+
+def _read_also_in(path: Path) -> dict[str, list[str]]:
+    data = _read_json(path, dict)
+    _expect(all(isinstance(k, str) and _str_list(v) for k, v in data.items()), ALSO_IN,
+            "must map passage id → [document, …]")
+    return {k: list(v) for k, v in data.items()}
 
 
 def overlay_labels(labels: np.ndarray, segments: list[SegmentArrays],

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 from duizhao.store.format import (
     _VERSION_RE,
+    ALSO_IN,
     CORRECTIONS,
     CURRENT,
     DELETED,
@@ -165,7 +166,8 @@ def write_index(directory: Path, passages: Iterable[Passage], vectors: Any,
 
 def append_index(old: LoadedIndex, passages: list[Passage], vectors: np.ndarray,
                  tokens: list[list[str]], documents: list[DocumentRecord],
-                 corrections: dict[str, dict[str, str]], drop_rows: np.ndarray) -> Manifest:
+                 corrections: dict[str, dict[str, str]], drop_rows: np.ndarray,
+                 also_in: dict[str, list[str]] | None = None) -> Manifest:
     """A new version = ``old`` + one segment of ``passages`` − tombstoned ``drop_rows``.
 
     Proportional to the change: every file of ``old`` is hard-linked (same inode; stored
@@ -201,6 +203,9 @@ def append_index(old: LoadedIndex, passages: list[Passage], vectors: np.ndarray,
     _write_json(tmp / DOCUMENTS, [d.to_json() for d in documents])
     (tmp / TAXONOMY).write_text(old.taxonomy.to_json(), "utf-8")
     _write_json(tmp / CORRECTIONS, corrections)
+    also_in = old.also_in if also_in is None else also_in
+    if also_in:
+        _write_json(tmp / ALSO_IN, also_in)
     pause("before_manifest")
     live = int(len(deleted) - np.count_nonzero(deleted))
     m = old.manifest
@@ -213,7 +218,7 @@ def append_index(old: LoadedIndex, passages: list[Passage], vectors: np.ndarray,
     return manifest
 
 
-_REWRITTEN = {LABELS, DELETED, DOCUMENTS, TAXONOMY, CORRECTIONS, MANIFEST}
+_REWRITTEN = {LABELS, DELETED, DOCUMENTS, TAXONOMY, CORRECTIONS, MANIFEST, ALSO_IN}
 
 
 def _link(source: Path, target: Path) -> None:
