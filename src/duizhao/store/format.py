@@ -24,9 +24,8 @@ PASSAGES = "passages.jsonl"
 VECTORS = "vectors.npy"
 DOCUMENTS = "documents.json"
 TAXONOMY = "taxonomy.json"
-CORRECTIONS = "corrections.json"
 TOKENS = "tokens.jsonl"
-REQUIRED = (PASSAGES, VECTORS, DOCUMENTS, TAXONOMY, CORRECTIONS, TOKENS)
+REQUIRED = (PASSAGES, VECTORS, DOCUMENTS, TAXONOMY, TOKENS)  # corrections: store/overlay.py
 _VERSION_RE = re.compile(r"^v-[0-9A-Za-z_-]{1,80}$")
 _FILE_RE = re.compile(r"^[0-9A-Za-z_][0-9A-Za-z_.-]{0,80}$")
 _REBUILD = "请重新运行 duizhao build 重建索引。"
@@ -177,9 +176,10 @@ def _corrupt(directory: Path, what: str) -> IndexCorruptError:
 
 
 def find_document(doc: str, documents: list[DocumentRecord]) -> DocumentRecord | None:
-    """The record indexed under ``doc``: same path as given, normalised, or resolved."""
+    """The record indexed under ``doc``: as stored, as given from here, or resolved."""
+    absolute = os.path.abspath(doc)
     for record in documents:
-        if record.doc == doc or os.path.normpath(record.doc) == os.path.normpath(doc):
+        if record.doc == doc or os.path.normpath(record.doc) in (os.path.normpath(doc), absolute):
             return record
     target = Path(doc).resolve()
     return next((r for r in documents if Path(r.doc).resolve() == target), None)

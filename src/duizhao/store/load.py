@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +16,6 @@ from duizhao.store.format import (
     _REBUILD,
     _REBUILD_EN,
     _VERSION_RE,
-    CORRECTIONS,
     CURRENT,
     DOCUMENTS,
     MANIFEST,
@@ -33,6 +32,7 @@ from duizhao.store.format import (
     _str_list,
     file_sha256,
 )
+from duizhao.store.overlay import apply_corrections, orphaned, read_corrections
 from duizhao.taxonomy import Taxonomy, taxonomy_from_json
 
 if TYPE_CHECKING:
@@ -50,10 +50,11 @@ class LoadedIndex:
     vectors: np.ndarray
     taxonomy: Taxonomy
     documents: list[DocumentRecord]
-    corrections: dict[str, dict[str, str]]
+    corrections: dict[str, dict[str, str]]  # the user's, from index/corrections.json
     version_dir: Path
     dense: DenseIndex | None = None
     keyword: KeywordIndex | None = None
+    orphaned: list[tuple[str, str, str]] = field(default_factory=list)  # not applied
 
     @property
     def encoder(self) -> EncoderInfo:
@@ -123,9 +124,10 @@ def _load_version(directory: Path, version: Path, search: bool) -> LoadedIndex:
     _expect(len(passages) == n, PASSAGES, f"{len(passages)} passages, manifest says {n}")
     vectors = _read_vectors(version / VECTORS, n, manifest.encoder.dim)
     documents = [DocumentRecord.from_json(d) for d in _read_json(version / DOCUMENTS, list)]
-    corrections = _read_corrections(version / CORRECTIONS)
+    corrections = read_corrections(directory, legacy_version=version)
+    passages = [apply_corrections(p, corrections, taxonomy) for p in passages]
     loaded = LoadedIndex(directory, manifest, passages, vectors, taxonomy, documents,
-                         corrections, version)
+                         corrections, version, orphaned=orphaned(corrections, taxonomy))
     if search:
         loaded.dense, loaded.keyword = _load_search(version, n, directory)
     return loaded
@@ -188,14 +190,6 @@ def _read_json(path: Path, kind: type) -> Any:
                                 f"{_REBUILD_EN}") from exc
     _expect(isinstance(data, kind), path.name, f"expected a JSON {kind.__name__}")
     return data
-
-
-def _read_corrections(path: Path) -> dict[str, dict[str, str]]:
-    data = _read_json(path, dict)
-    _expect(all(isinstance(k, str) and isinstance(v, dict)
-                and all(isinstance(a, str) and isinstance(b, str) for a, b in v.items())
-                for k, v in data.items()), CORRECTIONS, "must map passage id → {kind: value}")
-    return {k: dict(v) for k, v in data.items()}
 
 
 def _read_tokens(path: Path, n: int) -> list[list[str]]:

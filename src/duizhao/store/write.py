@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
 from duizhao.store.format import (
     _VERSION_RE,
-    CORRECTIONS,
     CURRENT,
     DOCUMENTS,
     LOCK,
@@ -47,6 +46,7 @@ from duizhao.store.format import (
     text_hash,
 )
 from duizhao.store.load import current_version
+from duizhao.store.overlay import CORRECTIONS, read_corrections, write_corrections
 from duizhao.taxonomy import Taxonomy
 
 _held: set[Path] = set()
@@ -136,7 +136,6 @@ def write_index(directory: Path, passages: list[Passage], vectors: np.ndarray,
     np.save(tmp / VECTORS, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
     _write_json(tmp / DOCUMENTS, [d.to_json() for d in documents])
     (tmp / TAXONOMY).write_text(taxonomy.to_json(), "utf-8")
-    _write_json(tmp / CORRECTIONS, corrections)
     _write_lines(tmp / TOKENS, iter(tokens))
     ann = _write_search(tmp, vectors, tokens)
     pause("before_manifest")
@@ -155,6 +154,7 @@ def write_index(directory: Path, passages: list[Passage], vectors: np.ndarray,
     version = directory / f"v-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     os.rename(tmp, version)
     _fsync(directory)
+    _keep_corrections(directory, corrections)
     pause("before_swap")
     pointer = directory / f"{CURRENT}.tmp"
     pointer.write_text(version.name + "\n", "utf-8")
@@ -164,6 +164,20 @@ def write_index(directory: Path, passages: list[Passage], vectors: np.ndarray,
     pause("after_swap")
     cleanup(directory)
     return manifest
+
+
+def _keep_corrections(directory: Path, corrections: dict[str, dict[str, str]]) -> None:
+    """Add ``corrections`` to the user's file beside the versions; never drop one (a damaged
+    file stops the write: it is named, not replaced)."""
+    try:
+        legacy: Path | None = current_version(directory)
+    except DuizhaoError:
+        legacy = None
+    held = read_corrections(directory, legacy)
+    merged = {key: {**held.get(key, {}), **corrections.get(key, {})}
+              for key in {**held, **corrections}}
+    if merged != held or not (directory / CORRECTIONS).is_file():
+        write_corrections(directory, merged)
 
 
 def _current_tokenizer() -> str:
