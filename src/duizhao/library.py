@@ -11,6 +11,7 @@ report and the CLI exits non-zero naming it.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Iterable
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from duizhao.config import EMBED_BATCH_SIZE
+from duizhao.config import DEFAULT_CORPUS, EMBED_BATCH_SIZE
 from duizhao.corrections import (  # correct_* re-exported: the library's public API
     Corrections,
     apply_corrections,
@@ -34,18 +35,22 @@ from duizhao.errors import (
     ReadError,
     UsageError,
 )
-from duizhao.filenames import locate
+from duizhao.filenames import locate, shown
 from duizhao.models import FileFailure, Passage
 from duizhao.progress import Progress
 from duizhao.simplified import to_simplified
 from duizhao.store import (
+    DOCUMENTS,
     DocumentRecord,
     EncoderInfo,
     LoadedIndex,
     check_tokenizer,
+    current_version,
     find_document,
     open_index,
+    orphaned,
     pause,
+    read_corrections,
     rewrite_index,
     text_hash,
     write_index,
@@ -109,12 +114,19 @@ def embedding_text(passage: Passage) -> str:
 # ---------------------------------------------------------------- build / add
 
 
-def build(paths: Iterable[Path | str], index_dir: Path, model: str | None = None,
+def build(paths: Iterable[Path | str] | None, index_dir: Path, model: str | None = None,
           taxonomy_path: Path | str | None = None, role: str | None = None,
-          progress: bool = True, encoder: Encoder | None = None) -> BuildReport:
-    """A fresh index of ``paths`` into ``index_dir``; user label corrections carry over.
+          progress: bool = True, encoder: Encoder | None = None,
+          replace_documents: bool = False) -> BuildReport:
+    """A fresh index of ``paths`` into ``index_dir``; nothing the user has is lost.
 
-    ``encoder`` passes an already loaded encoder instead of loading ``model``.
+    With ``paths=None`` the documents the index already holds are rebuilt (a new index starts
+    from ``corpus/``). A held document whose file is gone keeps its stored passages (the
+    report says so). Given ``paths`` that leave out documents the index holds, the build is
+    refused, naming them, unless ``replace_documents``. The user's label corrections live
+    outside the index and carry over, even when the old index cannot be read; a taxonomy that
+    no longer has a value a correction uses is refused. ``encoder`` passes an already loaded
+    encoder instead of loading ``model``.
     """
     from duizhao.embed import load_encoder
 
@@ -122,17 +134,22 @@ def build(paths: Iterable[Path | str], index_dir: Path, model: str | None = None
     index_dir = Path(index_dir)
     taxonomy = load_taxonomy(taxonomy_path)
     role_key = taxonomy.resolve("role", role)
-    encoder = encoder or load_encoder(model)
     report = BuildReport(index_dir)
     with writer_lock(index_dir):
-        corrections: Corrections = {}
-        try:
-            corrections = open_index(index_dir, search=False).corrections
-        except IndexError_ as exc:
-            if (index_dir / "CURRENT").exists():
-                report.warnings.append(f"旧索引无法读取，其标签更正未能保留：{exc.zh}")
+        old, held = _held_documents(index_dir, report)
+        corrections = read_corrections(index_dir, _live_version(index_dir))
+        _check_orphans(corrections, taxonomy, taxonomy_path)
+        given = [Path(p) for p in paths] if paths is not None else (
+            [] if held else [Path(DEFAULT_CORPUS)])
+        if not replace_documents:
+            _check_nothing_dropped(held, given)
+        encoder = encoder or load_encoder(model)
         state = _State(taxonomy, corrections)
-        _ingest(paths, state, role_key, report, progress)
+        here = given + [found for d in held if not given
+                        and (found := locate(d.doc)) is not None]
+        _ingest(here, state, role_key, report, progress)
+        if not replace_documents:
+            _keep_missing(old, held, state, report)
         if not state.documents:
             _nothing_indexed(report)
         pause("after_ingest")
@@ -146,6 +163,94 @@ def build(paths: Iterable[Path | str], index_dir: Path, model: str | None = None
     return _finish(report, state, start)
 
 
+def _live_version(index_dir: Path) -> Path | None:
+    try:
+        return current_version(index_dir)
+    except IndexError_:
+        return None
+
+
+def _held_documents(index_dir: Path, report: BuildReport
+                    ) -> tuple[LoadedIndex | None, list[DocumentRecord]]:
+    """The index's documents before a build (its loaded form when it can be read).
+
+    A damaged index still names its documents when its document list reads: a rebuild then
+    re-reads them (their stored passages cannot be carried over).
+    """
+    try:
+        old = open_index(index_dir, search=False)
+        return old, list(old.documents)
+    except IndexError_ as exc:
+        version = _live_version(index_dir)
+        if version is None and not (index_dir / "CURRENT").exists():
+            return None, []
+        report.warnings.append(f"旧索引无法读取（{exc.zh}），将按其文档清单重新读取源文件。")
+        try:
+            import json
+
+            data = json.loads(((version or index_dir) / DOCUMENTS).read_text("utf-8"))
+            return None, [DocumentRecord.from_json(d) for d in data]
+        except Exception:  # noqa: BLE001 - a damaged list: nothing to keep but the files given
+            return None, []
+
+
+def _check_nothing_dropped(held: list[DocumentRecord], paths: list[Path]) -> None:
+    """Refuse a build whose paths leave out documents the index holds (they would be lost)."""
+    if not paths:
+        return
+    roots = [os.path.abspath(p) for p in paths]
+    left_out = [d.doc for d in held if not any(
+        d.doc == root or d.doc.startswith(root.rstrip("/") + "/") for root in roots)]
+    if not left_out:
+        return
+    names = "\n".join(f"  {shown(doc)}" for doc in left_out[:10])
+    more = f"\n  ……共 {len(left_out)} 个" if len(left_out) > 10 else ""
+    raise UsageError(
+        f"索引中有 {len(left_out)} 个文档不在本次给出的路径中，重建会丢掉它们：\n{names}{more}\n"
+        "要保留它们并加入新文档，请用 duizhao add 路径；要重建索引中已有的全部文档，"
+        "运行 duizhao build（不给路径）；确实只要本次给出的文档，请加 --replace。",
+        f"{len(left_out)} indexed documents are not under the given paths; use `duizhao add`, "
+        "a plain `duizhao build`, or --replace to drop them.")
+
+
+def _keep_missing(old: LoadedIndex | None, held: list[DocumentRecord], state: _State,
+                  report: BuildReport) -> None:
+    """Keep the stored passages of held documents whose files are gone (never drop them)."""
+    if old is None:
+        return
+    by_id = {p.id: p for p in old.passages}
+    kept = []
+    for record in held:
+        if record.doc in state.documents or locate(record.doc) is not None:
+            continue
+        if record.content_hash in state.by_hash:
+            continue  # the same content was read under another name
+        passages = [by_id[i] for i in record.passage_ids
+                    if i in by_id and by_id[i].doc == record.doc]
+        state.offer(record, passages, BuildReport(report.index_dir))
+        kept.append(record.doc)
+    if kept:
+        names = "、".join(shown(doc) for doc in kept[:5]) + ("等" if len(kept) > 5 else "")
+        report.warnings.append(
+            f"{len(kept)} 个文档的源文件已不存在（{names}），保留了索引中原有的段落；"
+            "要移除它们，请运行 duizhao remove --missing。")
+
+
+def _check_orphans(corrections: Corrections, taxonomy: Taxonomy,
+                   taxonomy_path: Path | str | None) -> None:
+    """A taxonomy without a value the user's corrections use would silently undo them."""
+    lost = orphaned(corrections, taxonomy)
+    if not lost:
+        return
+    values = "、".join(sorted({f"{kind}={value}" for _, kind, value in lost}))
+    where = f"分类文件 {taxonomy_path}" if taxonomy_path else "默认分类"
+    raise UsageError(
+        f"{where}中没有 {len(lost)} 处标签更正用到的值：{values}。索引未改动。"
+        "请在分类文件中保留这些值，或先用 duizhao label 把这些更正改成新分类中的值。",
+        f"The taxonomy lacks values used by {len(lost)} label corrections ({values}); "
+        "the index was left unchanged.")
+
+
 def add(paths: Iterable[Path | str], index_dir: Path, role: str | None = None,
         progress: bool = True, model: str | None = None,
         taxonomy_path: Path | str | None = None, encoder: Encoder | None = None) -> BuildReport:
@@ -154,7 +259,7 @@ def add(paths: Iterable[Path | str], index_dir: Path, role: str | None = None,
     The encoder and taxonomy come from the index; a ``model`` or ``taxonomy_path`` that differs
     from them is an error saying to rebuild.
     """
-    from duizhao.embed import is_default, load_encoder
+    from duizhao.embed import encoder_to_load, load_encoder
 
     start = time.perf_counter()
     index_dir = Path(index_dir)
@@ -165,13 +270,8 @@ def add(paths: Iterable[Path | str], index_dir: Path, role: str | None = None,
         taxonomy = old.taxonomy
         _check_same_taxonomy(old, taxonomy_path)
         stored = old.encoder
-        if model is not None and model != stored.name and not (
-                is_default(model) and is_default(stored.name)):
-            raise EncoderMismatchError(
-                f"索引使用的编码器是 {stored.name}，而不是 {model}。要换编码器，请重新运行 "
-                f"duizhao build --model {model}。",
-                f"The index was built with encoder {stored.name}, not {model}. To switch "
-                f"encoders, rebuild: duizhao build --model {model}.")
+        if encoder is None or model is not None:  # never a model only the index names
+            wanted = encoder_to_load(stored.name, model)
         role_key = taxonomy.resolve("role", role)
         state = _State(taxonomy, old.corrections)
         state.load(old)
@@ -185,7 +285,7 @@ def add(paths: Iterable[Path | str], index_dir: Path, role: str | None = None,
         todo = [i for i, row in enumerate(where) if row < 0]
         vectors = np.empty((len(passages), stored.dim), dtype=np.float32)
         if todo:
-            encoder = encoder or load_encoder(stored.name)
+            encoder = encoder or load_encoder(wanted)  # wanted is set: encoder was None
             if encoder.name != stored.name or int(encoder.dim) != stored.dim:
                 raise EncoderMismatchError(
                     f"编码器 {encoder.name}（{encoder.dim} 维）与索引的 {stored.name}"
