@@ -197,3 +197,28 @@ def test_docs_lists_role_passages_and_status(index: Path, tmp_path: Path) -> Non
     result = cli("docs", "--index", index, cwd=tmp_path)
     assert "源文件不存在" in result.stdout and "docs/" + corpus_file(2).name in result.stdout
     assert "remove --missing" in result.stderr and "duizhao add" in result.stderr
+
+
+@pytest.mark.parametrize("name", [store.DOCUMENTS, store.PASSAGES, store.TAXONOMY])
+def test_an_index_file_linked_to_a_device_is_refused_not_read(index: Path, name: str) -> None:
+    """A crafted version whose file is a link to /dev/zero (manifest size 0) hung every command."""
+    version = store.current_version(index)
+    (version / name).unlink()
+    os.symlink("/dev/zero", version / name)
+    manifest = json.loads((version / store.MANIFEST).read_text("utf-8"))
+    manifest["files"][name]["size"] = 0
+    (version / store.MANIFEST).write_text(json.dumps(manifest), "utf-8")
+    result = cli("export", "--index", index)
+    assert result.returncode == 4 and "不是普通文件" not in result.stdout
+    assert "索引已损坏" in result.stderr and name in result.stderr
+
+
+@pytest.mark.parametrize("name", [store.CORRECTIONS, "basket.json"])
+def test_user_files_linked_to_a_device_are_refused_not_read(index: Path, name: str) -> None:
+    (index / name).unlink(missing_ok=True)
+    os.symlink("/dev/zero", index / name)
+    result = cli("docs" if name == store.CORRECTIONS else "draft", *(
+        [] if name == store.CORRECTIONS else [index.parent / "稿.docx"]), "--index", index)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert name in result.stderr
+    assert os.path.islink(index / name)  # named, left for the user, not replaced

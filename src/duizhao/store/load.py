@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,9 +136,12 @@ def _load_version(directory: Path, version: Path, search: bool) -> LoadedIndex:
 
 def _verify_file(path: Path, entry: dict[str, Any], directory: Path) -> None:
     try:
-        size = path.stat().st_size
+        info = path.lstat()  # never follow a link: one to /dev/zero would hang the read
     except FileNotFoundError as exc:
         raise _corrupt(directory, f"{path.name} is missing") from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise _corrupt(directory, f"{path.name} is not a regular file")
+    size = info.st_size
     if size != entry["size"]:
         raise _corrupt(directory, f"{path.name} has {size} bytes, manifest says {entry['size']}")
     if file_sha256(path) != entry["sha256"]:

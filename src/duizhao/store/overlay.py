@@ -18,14 +18,16 @@ import uuid
 from dataclasses import replace
 from pathlib import Path
 
-from duizhao.errors import IndexCorruptError
+from duizhao.errors import IndexCorruptError, ReadError
 from duizhao.models import Label, Passage
+from duizhao.read.walk import open_regular
 from duizhao.taxonomy import Taxonomy
 
 Corrections = dict[str, dict[str, str]]
 CORRECTIONS = "corrections.json"
 DOC_CORRECTION = "doc:"  # key prefix for a whole document's role
 KINDS = ("role", "section", "dimension")
+MAX_BYTES = 64 * 2**20  # far above any real set of corrections
 
 
 def read_corrections(directory: Path, legacy_version: Path | None = None) -> Corrections:
@@ -36,12 +38,15 @@ def read_corrections(directory: Path, legacy_version: Path | None = None) -> Cor
     A damaged file is an error that names it (it is never overwritten or dropped).
     """
     path = Path(directory) / CORRECTIONS
-    if not path.is_file() and legacy_version is not None:
+    if not path.exists() and not path.is_symlink() and legacy_version is not None:
         path = legacy_version / CORRECTIONS
-    if not path.is_file():
+    if not path.exists():
         return {}
     try:
-        data = json.loads(path.read_text("utf-8"))
+        with open_regular(path, str(path)) as handle:  # a FIFO or device must not hang us
+            data = json.loads(handle.read(MAX_BYTES + 1).decode("utf-8"))
+    except ReadError as exc:
+        raise _damaged(path, exc.zh) from exc
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise _damaged(path, str(exc)) from exc
     if not (isinstance(data, dict) and all(
