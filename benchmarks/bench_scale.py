@@ -91,7 +91,8 @@ def build(args: argparse.Namespace) -> None:
 
     loaded = open_index(index, search=False)
     print(f"| build (`library.build`, hash encoder) | {len(loaded.passages):,} | "
-          f"{loaded.manifest.ann} | {seconds / 60:.1f} min | {peak:,.0f} MB | {before} → {load()} |")
+          f"{loaded.manifest.ann} | {seconds / 60:.1f} min | {peak:,.0f} MB | "
+          f"{before} → {load()} |")
 
 
 def build_child(docs: str, index: str) -> None:

@@ -12,8 +12,12 @@ import hashlib
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pytest
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -52,3 +56,17 @@ def copy_corpus(folder: Path, count: int = 3) -> list[Path]:
 
 def corpus_file(n: int) -> Path:
     return sorted(CORPUS.glob("*.txt"))[n]
+
+
+def accept_as_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let an index the double made open without ``--model``, as the bundled default's would.
+
+    ``Searcher.open`` loads only an encoder the user named (or the default); for plumbing tests
+    the double stands in for the default, and ``load_encoder`` hands it out.
+    """
+    import duizhao.embed
+
+    is_default = duizhao.embed.is_default
+    monkeypatch.setattr(duizhao.embed, "is_default",
+                        lambda name: name == FakeEncoder.name or is_default(name))
+    monkeypatch.setattr(duizhao.embed, "load_encoder", lambda name_or_path=None: FakeEncoder())

@@ -16,6 +16,10 @@ from encoder_double import FakeEncoder  # noqa: E402
 import duizhao.embed  # noqa: E402
 
 duizhao.embed.load_encoder = lambda name_or_path=None: FakeEncoder()  # type: ignore[assignment]
+# the double stands in for the bundled default, so an index it made needs no --model
+_is_default = duizhao.embed.is_default
+duizhao.embed.is_default = (  # type: ignore[assignment]
+    lambda name: name == FakeEncoder.name or _is_default(name))
 
 from duizhao.cli import main  # noqa: E402
 

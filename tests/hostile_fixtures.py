@@ -160,17 +160,21 @@ def write_pdf(path: Path, pages: Sequence[Sequence[tuple[float, str]]],
 
 
 def image_only_pdf(path: Path) -> None:
-    """A "scan": a page of Chinese text rendered to a picture and placed in a new PDF."""
-    import pypdfium2 as pdfium
+    """A "scan": a page of Chinese text drawn as a picture and placed in a new PDF.
+
+    The glyphs come from the Noto Sans CJK font shipped by the test extra's
+    ``noto-cjk-sans-jp-regular`` wheel, so the picture holds real Chinese characters whatever
+    fonts the machine has.
+    """
+    from noto_cjk_sans_jp_regular import FONT_PATH
+    from PIL import Image, ImageDraw, ImageFont
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
 
-    source = path.with_name("text_" + path.name)
-    write_pdf(source, [wrap("理论学习不够深入，满足于读原文、记笔记。")])
-    document = pdfium.PdfDocument(str(source))
-    image = document[0].render(scale=3).to_pil()
-    document.close()
-    source.unlink()
+    image = Image.new("RGB", (1785, 2526), "white")  # A4 at ~216 dpi
+    font = ImageFont.truetype(str(FONT_PATH), 48)
+    ImageDraw.Draw(image).text((220, 300), "理论学习不够深入，满足于读原文、记笔记。",
+                               font=font, fill="black")
     pdf = canvas.Canvas(str(path))
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")

@@ -74,11 +74,15 @@ def test_rebuild_killed_at_any_time_leaves_old_or_new(index: Path, base: Path,
     check_usable(index)
 
 
-def test_label_killed_before_swap_keeps_old_labels(index: Path) -> None:
+def test_label_writes_only_the_corrections_file(index: Path) -> None:
+    """A correction is an overlay: the versioned index is not rewritten, so there is no
+    index write to interrupt; the corrections file itself is replaced atomically."""
+    before = store.current_version(index)
     passage = store.open_index(index, search=False).passages[0]
-    proc = start(["label", passage.id, "--dimension", "廉洁自律", "--index", str(index)],
-                 "before_swap:60")
-    wait_for(proc, "reached: before_swap")
-    kill(proc)
+    proc = start(["label", passage.id, "--dimension", "廉洁自律", "--index", str(index)])
+    proc.wait(120)
+    assert proc.returncode == 0
+    assert store.current_version(index) == before
+    assert not list(index.glob(".corrections.json.*"))
     kept = check_usable(index).passages[0]
-    assert kept.dimension == passage.dimension
+    assert kept.dimension.value == "integrity" and kept.dimension.method == "user"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -30,11 +32,15 @@ def test_default_encoder_ranks_paraphrase_above_unrelated(use):
     assert float(q @ para) > float(q @ other)
 
 
-def test_progress_goes_to_stderr(use, capsys):
+def test_progress_goes_to_stderr_on_a_terminal_only(use, capsys, monkeypatch):
+    use.encode(["一", "二", "三"], batch_size=2, progress=True)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""  # captured stderr is not a terminal
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     use.encode(["一", "二", "三"], batch_size=2, progress=True)
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert "3/3" in captured.err and "段/秒" in captured.err
+    assert "3/3" in captured.err and "段/秒" in captured.err and "剩余约" in captured.err
 
 
 def test_aliases_name_the_default():

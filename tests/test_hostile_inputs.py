@@ -438,7 +438,8 @@ def test_nothing_readable_leaves_the_index_as_it_was(run: Run, tmp_path: Path) -
     shutil.copytree(run.index, index)
     before = cli("export", "--index", index).stdout
     os.mkfifo(tmp_path / "only.txt")
-    result = cli("build", tmp_path / "only.txt", run.folder / "bomb.docx", "--index", index)
+    result = cli("build", tmp_path / "only.txt", run.folder / "bomb.docx", "--index", index,
+                 "--replace")
     assert result.returncode == 3
     assert "没有可编入索引的文档，索引未改动" in result.stderr.decode("utf-8")
     assert cli("export", "--index", index).stdout == before

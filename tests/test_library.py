@@ -167,7 +167,8 @@ def test_nothing_readable_leaves_the_index_unchanged(index: Path, tmp_path: Path
     bad = tmp_path / "bad.docx"
     bad.write_bytes(b"junk")
     with pytest.raises(ReadError, match="bad.docx"):
-        library.build([bad], index, progress=False, encoder=FakeEncoder())
+        library.build([bad], index, progress=False, encoder=FakeEncoder(),
+                      replace_documents=True)
     assert set(by_id(index)) == before
 
 

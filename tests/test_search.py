@@ -11,10 +11,11 @@ from encoder_double import FakeEncoder
 from hypothesis import given
 from hypothesis import strategies as st
 
+from duizhao.embed import same_encoder
 from duizhao.errors import EncoderMismatchError, UsageError
 from duizhao.ingest import ingest_paths
 from duizhao.models import Label, Passage
-from duizhao.search import Filters, Searcher, rrf, same_encoder
+from duizhao.search import Filters, Searcher, rrf
 from duizhao.taxonomy import load_taxonomy
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"

@@ -92,7 +92,7 @@ def test_each_write_swaps_to_a_new_version_and_cleans_up(tmp_path: Path) -> None
     second = store.current_version(tmp_path)
     assert second != first and not first.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [".lock", "CURRENT", second.name])
+        [".lock", "CURRENT", store.CORRECTIONS, second.name])
     assert len(open_index(tmp_path).passages) == 2
 
 
@@ -172,9 +172,14 @@ def test_failure_while_writing_keeps_the_live_version(tmp_path: Path,
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]
 
 
-def test_index_from_another_tokenizer_dictionary_is_refused(tmp_path: Path) -> None:
+def test_index_from_another_tokenizer_dictionary_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Stored keyword tokens from another dictionary would quietly stop matching queries."""
     import json as _json
+
+    from encoder_double import accept_as_default
+
+    accept_as_default(monkeypatch)
 
     from encoder_double import FakeEncoder
 

@@ -162,12 +162,26 @@ def test_wrong_shape_dtype_or_values(index: Path, array: np.ndarray) -> None:
     refused(index, "vectors.npy")
 
 
-@pytest.mark.parametrize("name", [store.DOCUMENTS, store.CORRECTIONS, store.TAXONOMY])
+@pytest.mark.parametrize("name", [store.DOCUMENTS, store.TAXONOMY])
 @pytest.mark.parametrize("text", ["{bad json", "[[[", '{"a": 1}', "[1, 2, 3]", "null"])
 def test_bad_json_files(index: Path, name: str, text: str) -> None:
     (version(index) / name).write_text(text, "utf-8")
     rehash(index, name)
     refused(index, name)
+
+
+@pytest.mark.parametrize("text", ["{bad json", "[[[", '{"a": 1}', "[1, 2, 3]", "null",
+                                  '{"x": {"dimension": 3}}', '{"x": {"colour": "red"}}'])
+def test_bad_corrections_file_is_named_and_kept(index: Path, text: str) -> None:
+    """The corrections file is the user's own work: a damaged one is named, never replaced."""
+    path = index / store.CORRECTIONS
+    path.write_text(text, "utf-8")
+    with pytest.raises(IndexCorruptError) as info:
+        open_index(index)
+    assert str(path) in str(info.value) and "不会覆盖" in str(info.value)
+    with pytest.raises(IndexCorruptError):
+        write(index, ["学习不够深入"])
+    assert path.read_text("utf-8") == text
 
 
 def test_bad_manifest_json(index: Path) -> None:

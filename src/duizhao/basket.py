@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from duizhao.draft import Draft, DraftInfo, Entry, Labels, Source, lay_out, write_draft
-from duizhao.errors import UsageError, os_reason
+from duizhao.errors import ReadError, UsageError, os_reason
 from duizhao.models import Passage
+from duizhao.read.walk import open_regular
 
 BASKET_FILE = "basket.json"
 FORMAT = 1
@@ -189,10 +190,13 @@ def load_basket(path: Path, labels: Labels | None = None) -> tuple[Basket, str |
 
     A damaged file is renamed aside, never deleted, and the note says where it went.
     """
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    if not path.exists() and not path.is_symlink():
         return Basket(labels or default_labels()), None
+    try:
+        with open_regular(path, str(path)) as handle:  # a FIFO or device must not hang us
+            raw = handle.read()
+    except ReadError as exc:
+        raise UsageError(f"无法读取篮子 {path}：{exc.zh}", f"Cannot read basket {path}") from exc
     except OSError as exc:
         raise UsageError(f"无法读取篮子 {path}：{os_reason(exc)}",
                          f"Cannot read basket {path}: {exc}") from exc

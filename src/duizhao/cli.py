@@ -17,8 +17,9 @@ from typing import Annotated, Any
 import typer
 
 from duizhao.cli_messages import ChineseCommand, ChineseGroup, install, usage_error_text
-from duizhao.config import DEFAULT_CORPUS, DEFAULT_INDEX_DIR
+from duizhao.config import DEFAULT_INDEX_DIR
 from duizhao.errors import DuizhaoError, UsageError
+from duizhao.filenames import escape_controls, shown
 
 app = typer.Typer(
     name="duizhao",
@@ -89,7 +90,7 @@ RoleOption = Annotated[str | None, typer.Option(
 
 def _report_build(report: Any, verb: str) -> None:
     for doc, same in report.duplicates:
-        say(f"重复文档，已跳过：{doc}（与 {same} 内容相同）")
+        say(f"重复文档，已跳过：{shown(doc)}（与 {shown(same)} 内容相同）")
     if report.repeated_passages:
         say(f"{report.repeated_passages} 段在多个文档中逐字重复，只保留一份并记下全部来源。")
     for warning in report.warnings:
@@ -97,8 +98,8 @@ def _report_build(report: Any, verb: str) -> None:
     if report.uncertain_roles:
         say(f"{len(report.uncertain_roles)} 个文档的作者角色正文未写明或把握不大，请核对：")
         for doc, key, name in report.uncertain_roles:
-            shown = name if key == "unknown" else f"{name}？"
-            say(f"  {doc}（{shown}）→ duizhao label --doc {doc} --role 角色")
+            name_shown = name if key == "unknown" else f"{name}？"
+            say(f"  {shown(doc)}（{name_shown}）→ duizhao label --doc {shown(doc)} --role 角色")
         say("  也可在 build/add 时用 --role 指定。")
     speed = report.passages_per_second
     rate = f"，{speed:.{0 if speed >= 10 else 1}f} 段/秒" if report.embedded else ""
@@ -110,26 +111,30 @@ def _report_build(report: Any, verb: str) -> None:
 @command(name="build")
 def build_command(
     paths: Annotated[list[Path] | None, typer.Argument(
-        metavar="路径", help="文件或文件夹（默认 corpus/）。")] = None,
+        metavar="路径",
+        help="文件或文件夹（不给：重建索引已有的文档；新索引用 corpus/）。")] = None,
     index: IndexOption = Path(DEFAULT_INDEX_DIR),
     model: ModelOption = None,
     taxonomy: Annotated[Path | None, typer.Option(
         "--taxonomy", help="自定义分类文件（TOML），可增加新维度。")] = None,
     role: RoleOption = None,
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="只保留本次给出的文档（丢掉索引中不在这些路径下的文档）。")] = False,
     quiet: QuietOption = False,
 ) -> None:
-    """从文件建立索引（默认 corpus/ → index/）。
+    """建立或重建索引（默认 index/）。
 
-    读取 .txt（UTF-8/GBK）、.md、.docx，按要点切分并标注角色、部分、维度，再建立向量与关键词索引。
-    之前用 duizhao label 做的标签更正会保留。
+    读取 .txt（UTF-8/GBK/UTF-16）、.md、.docx、.pdf，按要点切分并标注角色、部分、维度，
+    再建立向量与关键词索引。不给路径时重建索引中已有的全部文档（新索引读取 corpus/）；
+    源文件已不存在的文档保留原有段落。标签更正保存在索引之外，任何重建都会保留。
 
-    示例：duizhao build corpus/ 我的材料/ --index index --role 党支部书记
+    示例：duizhao build   |   duizhao build corpus/ 我的材料/ --role 党支部书记
     """
     from duizhao.library import build
 
     with user_errors():
-        report = build(paths or [Path(DEFAULT_CORPUS)], index, model=model,
-                       taxonomy_path=taxonomy, role=role, progress=not quiet)
+        report = build(paths, index, model=model, taxonomy_path=taxonomy, role=role,
+                       progress=not quiet, replace_documents=replace)
         _report_build(report, "已建立索引")
         report.raise_for_failures()
 
@@ -158,9 +163,9 @@ def add_command(
         report = add(paths, index, role=role, progress=not quiet, model=model,
                      taxonomy_path=taxonomy)
         for doc in report.unchanged:
-            say(f"未改动，已跳过：{doc}")
+            say(f"未改动，已跳过：{shown(doc)}")
         for doc in report.replaced:
-            say(f"已更新：{doc}")
+            say(f"已更新：{shown(doc)}")
         _report_build(report, f"已加入 {len(report.added)} 个文档，索引")
         report.raise_for_failures()
 
@@ -187,13 +192,13 @@ def remove_command(
                              "Name the documents to remove, or use --missing.")
         report = remove(docs or [], index, missing=missing)
         for doc in report.removed:
-            say(f"已移除：{doc}")
+            say(f"已移除：{shown(doc)}")
         say(f"移除 {len(report.removed)} 个文档、{report.passages_removed} 段；索引现有 "
             f"{report.documents} 个文档、{report.passages} 段。")
         if report.not_found:
             raise UsageError(
                 "索引中没有这些文档：" + "、".join(report.not_found)
-                + "（用 duizhao export 查看文档路径）",
+                + "（用 duizhao docs 查看索引中的文档）",
                 "Not in the index: " + ", ".join(report.not_found)
                 + " (see document paths with `duizhao export`).")
 
@@ -224,7 +229,8 @@ def label_command(
                 raise UsageError("--doc 只与 --role 一起使用（整篇文档的角色）。",
                                  "--doc goes with --role only (a whole document's role).")
             changed = correct_document_role(index, doc, role)
-            say(f"已更正 {doc}：{len(changed)} 段的角色改为 {role}")
+            where = shown(changed[0].doc) if changed else doc
+            say(f"已更正 {where}：{len(changed)} 段的角色改为 {role}")
             print_jsonl(p.to_json() for p in changed)
             return
         if passage_id is None:
@@ -235,6 +241,35 @@ def label_command(
         say(f"已更正 {passage.id}：role={passage.role.value} "
             f"section={passage.section.value} dimension={passage.dimension.value}")
         print_jsonl(iter([passage.to_json()]))
+
+
+@command(name="docs")
+def docs_command(
+    index: IndexOption = Path(DEFAULT_INDEX_DIR),
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON（每行一个文档）。")] = False,
+) -> None:
+    """列出索引中的文档：角色、段落数、源文件状态（正常/已改动/源文件不存在）。
+
+    示例：duizhao docs   |   duizhao docs --json
+    """
+    from duizhao.documents import STATUS_NAMES, list_documents
+
+    with user_errors():
+        documents = list_documents(index)
+        if as_json:
+            print_jsonl(d.to_json() for d in documents)
+            return
+        for d in documents:
+            status = STATUS_NAMES[d.status]
+            typer.echo(escape_controls(f"{pad(d.role_name, 12)}{str(d.passages).rjust(4)} 段  "
+                                       f"{pad(status, 12)}{d.shown}  《{d.title}》"))
+        counts = {s: sum(d.status == s for d in documents) for s in STATUS_NAMES}
+        say(f"共 {len(documents)} 个文档，{sum(d.passages for d in documents)} 段"
+            + "".join(f"；{STATUS_NAMES[s]} {n} 个" for s, n in counts.items() if n and s != "ok"))
+        if counts["changed"]:
+            say("已改动的文档：用 duizhao add 文件 更新。")
+        if counts["missing"]:
+            say("源文件不存在的文档仍保留在索引中；要移除，运行 duizhao remove --missing。")
 
 
 @command(name="export")
@@ -329,9 +364,9 @@ def _print_uncertain(loaded: Any, as_json: bool) -> None:
     tax = loaded.taxonomy
     kinds = {"role": "角色", "section": "部分", "dimension": "维度"}
     for u in found:
-        shown = tax.name(u.kind, u.value)
-        where = u.doc if u.kind == "role" else f"{u.ref}  {u.text}"
-        typer.echo(f"{kinds[u.kind]} {shown}（{u.confidence:.2f}）  {where}\n    → {u.fix()}")
+        value = tax.name(u.kind, u.value)
+        where = shown(u.doc) if u.kind == "role" else f"{u.ref}  {u.text}"
+        typer.echo(f"{kinds[u.kind]} {value}（{u.confidence:.2f}）  {where}\n    → {u.fix()}")
     say(f"共 {len(found)} 个标签把握不大。" if found else "没有把握不大的标签。")
 
 
@@ -485,16 +520,16 @@ def search_command(
 
 def _query_text(query: str | None) -> str | None:
     """The query as text: bytes from a GBK terminal are read as GBK, others refused."""
-    from duizhao.filenames import decode_argument, escape_controls
+    from duizhao.filenames import decode_argument
 
     if query is None:
         return None
     text = decode_argument(query)
     if text is None:
-        shown = escape_controls(query.encode("utf-8", "surrogateescape").decode("utf-8",
+        printable = escape_controls(query.encode("utf-8", "surrogateescape").decode("utf-8",
                                                                                 "replace"))
         raise UsageError(
-            f"检索内容不是有效的文字编码：{shown}。请把终端的字符编码设为 UTF-8 后重新输入",
+            f"检索内容不是有效的文字编码：{printable}。请把终端的字符编码设为 UTF-8 后重新输入",
             "The query is not valid UTF-8 (nor GBK); set the terminal's encoding to UTF-8.")
     if text != query:
         say(f"注意：检索内容不是 UTF-8 编码，已按 GBK 读作“{text}”。")

@@ -71,6 +71,24 @@ def display_name(path: Path | str) -> str:
     return escape_controls("/".join(parts))
 
 
+def stored_name(path: Path | str) -> str:
+    """The name a document is stored under: absolute (so it resolves to the same file from any
+    working directory, whatever folder a later command runs in) and printable."""
+    return display_name(os.path.abspath(os.fspath(path)))
+
+
+def shown(doc: str) -> str:
+    """A stored name as people read it: relative to the working directory when the file is
+    under it (``corpus/003.txt``), else the absolute name."""
+    try:
+        here = os.getcwd()
+    except OSError:
+        return doc
+    if os.path.isabs(doc) and doc.startswith(here.rstrip("/") + "/"):
+        return doc[len(here.rstrip("/")) + 1:]
+    return doc
+
+
 def _component_candidates(part: str) -> list[bytes]:
     """Byte forms a displayed component may stand for, most likely first."""
     forms: list[bytes] = []

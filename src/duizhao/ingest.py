@@ -11,12 +11,12 @@ kept under ``limits.MAX_PASSAGE_CHARS`` so the encoder's work per passage is bou
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from duizhao.clean import clean
 from duizhao.errors import DuizhaoError
-from duizhao.filenames import display_name, escape_controls
+from duizhao.filenames import display_name, escape_controls, stored_name
 from duizhao.label import label_document
 from duizhao.models import FileFailure, Label, Passage
 from duizhao.read import iter_input_files, read_document
@@ -72,13 +72,18 @@ def ingest_file(
     role: str | None = None,
     display_path: str | None = None,
 ) -> tuple[DocumentInfo, list[Passage]]:
-    """Read, segment and label one file. ``role`` (a taxonomy key) overrides the role cues."""
+    """Read, segment and label one file. ``role`` (a taxonomy key) overrides the role cues.
+
+    Messages name the file as given (``display_path``); the document is stored under its
+    absolute name (``filenames.stored_name``) so it resolves from any working directory.
+    """
     source = clean(read_document(path, display_path or display_name(path)))
+    source = replace(source, path=stored_name(path))
     title, segments = segment(source, taxonomy)
     segments, split = split_long(segments)
     notes = source.notes
     if split:
-        notes += (f"{source.path} 有 {split} 段超过 {MAX_PASSAGE_CHARS} 字，"
+        notes += (f"{display_path or display_name(path)} 有 {split} 段超过 {MAX_PASSAGE_CHARS} 字，"
                   "已按句子拆成较短的段落",)
     passages = label_document(source, title, segments, taxonomy, role)
     role_label = passages[0].role if passages else (

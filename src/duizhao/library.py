@@ -11,6 +11,7 @@ report and the CLI exits non-zero naming it.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Iterable
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from duizhao.building import BUILD_PREFIX, Spool, stream_build
-from duizhao.config import EMBED_BATCH_SIZE
+from duizhao.config import DEFAULT_CORPUS, EMBED_BATCH_SIZE
 from duizhao.corrections import (  # correct_* re-exported: the library's public API
     Corrections,
     apply_corrections,
@@ -35,18 +36,22 @@ from duizhao.errors import (
     ReadError,
     UsageError,
 )
-from duizhao.filenames import locate
+from duizhao.filenames import locate, shown
 from duizhao.models import FileFailure, Passage
 from duizhao.progress import Progress
 from duizhao.simplified import to_simplified
 from duizhao.store import (
+    DOCUMENTS,
     DocumentRecord,
     EncoderInfo,
     LoadedIndex,
     check_tokenizer,
+    current_version,
     find_document,
     open_index,
+    orphaned,
     pause,
+    read_corrections,
     rewrite_index,
     text_hash,
     write_index,
@@ -110,12 +115,19 @@ def embedding_text(passage: Passage) -> str:
 # ---------------------------------------------------------------- build / add
 
 
-def build(paths: Iterable[Path | str], index_dir: Path, model: str | None = None,
+def build(paths: Iterable[Path | str] | None, index_dir: Path, model: str | None = None,
           taxonomy_path: Path | str | None = None, role: str | None = None,
-          progress: bool = True, encoder: Encoder | None = None) -> BuildReport:
-    """A fresh index of ``paths`` into ``index_dir``; user label corrections carry over.
+          progress: bool = True, encoder: Encoder | None = None,
+          replace_documents: bool = False) -> BuildReport:
+    """A fresh index of ``paths`` into ``index_dir``; nothing the user has is lost.
 
-    ``encoder`` passes an already loaded encoder instead of loading ``model``.
+    With ``paths=None`` the documents the index already holds are rebuilt (a new index starts
+    from ``corpus/``). A held document whose file is gone keeps its stored passages (the
+    report says so). Given ``paths`` that leave out documents the index holds, the build is
+    refused, naming them, unless ``replace_documents``. The user's label corrections live
+    outside the index and carry over, even when the old index cannot be read; a taxonomy that
+    no longer has a value a correction uses is refused. ``encoder`` passes an already loaded
+    encoder instead of loading ``model``.
     """
     from duizhao.embed import load_encoder
 
@@ -123,18 +135,23 @@ def build(paths: Iterable[Path | str], index_dir: Path, model: str | None = None
     index_dir = Path(index_dir)
     taxonomy = load_taxonomy(taxonomy_path)
     role_key = taxonomy.resolve("role", role)
-    encoder = encoder or load_encoder(model)
     report = BuildReport(index_dir)
     with writer_lock(index_dir):
-        corrections: Corrections = {}
-        try:
-            corrections = open_index(index_dir, search=False).corrections
-        except IndexError_ as exc:
-            if (index_dir / "CURRENT").exists():
-                report.warnings.append(f"旧索引无法读取，其标签更正未能保留：{exc.zh}")
+        old, held = _held_documents(index_dir, report)
+        corrections = read_corrections(index_dir, _live_version(index_dir))
+        _check_orphans(corrections, taxonomy, taxonomy_path)
+        given = [Path(p) for p in paths] if paths is not None else (
+            [] if held else [Path(DEFAULT_CORPUS)])
+        if not replace_documents:
+            _check_nothing_dropped(held, given)
+        encoder = encoder or load_encoder(model)
         spool = Spool(taxonomy, corrections, index_dir / f"{BUILD_PREFIX}spool.jsonl")
         try:
-            _ingest(paths, spool, role_key, report, progress)  # type: ignore[arg-type]
+            here = given + [found for d in held if not given
+                            and (found := locate(d.doc)) is not None]
+            _ingest(here, spool, role_key, report, progress)
+            if not replace_documents:
+                _keep_missing(old, held, spool, report)
             spool.close()
             if not spool.documents:
                 _nothing_indexed(report)
@@ -149,6 +166,95 @@ def build(paths: Iterable[Path | str], index_dir: Path, model: str | None = None
     return report
 
 
+def _live_version(index_dir: Path) -> Path | None:
+    try:
+        return current_version(index_dir)
+    except IndexError_:
+        return None
+
+
+def _held_documents(index_dir: Path, report: BuildReport
+                    ) -> tuple[LoadedIndex | None, list[DocumentRecord]]:
+    """The index's documents before a build (its loaded form when it can be read).
+
+    A damaged index still names its documents when its document list reads: a rebuild then
+    re-reads them (their stored passages cannot be carried over).
+    """
+    try:
+        old = open_index(index_dir, search=False)
+        return old, list(old.documents)
+    except IndexError_ as exc:
+        version = _live_version(index_dir)
+        if version is None and not (index_dir / "CURRENT").exists():
+            return None, []
+        report.warnings.append(f"旧索引无法读取（{exc.zh}），将按其文档清单重新读取源文件。")
+        try:
+            import json
+
+            data = json.loads(((version or index_dir) / DOCUMENTS).read_text("utf-8"))
+            return None, [DocumentRecord.from_json(d) for d in data]
+        except Exception:  # noqa: BLE001 - a damaged list: nothing to keep but the files given
+            return None, []
+
+
+def _check_nothing_dropped(held: list[DocumentRecord], paths: list[Path]) -> None:
+    """Refuse a build whose paths leave out documents the index holds (they would be lost)."""
+    if not paths:
+        return
+    roots = [os.path.abspath(p) for p in paths]
+    left_out = [d.doc for d in held if not any(
+        d.doc == root or d.doc.startswith(root.rstrip("/") + "/") for root in roots)]
+    if not left_out:
+        return
+    names = "\n".join(f"  {shown(doc)}" for doc in left_out[:10])
+    more = f"\n  ……共 {len(left_out)} 个" if len(left_out) > 10 else ""
+    raise UsageError(
+        f"索引中有 {len(left_out)} 个文档不在本次给出的路径中，重建会丢掉它们：\n{names}{more}\n"
+        "要保留它们并加入新文档，请用 duizhao add 路径；要重建索引中已有的全部文档，"
+        "运行 duizhao build（不给路径）；确实只要本次给出的文档，请加 --replace。",
+        f"{len(left_out)} indexed documents are not under the given paths; use `duizhao add`, "
+        "a plain `duizhao build`, or --replace to drop them.")
+
+
+def _keep_missing(old: LoadedIndex | None, held: list[DocumentRecord], state: Any,
+                  report: BuildReport) -> None:
+    """Keep the stored passages of held documents whose files are gone (never drop them)."""
+    if old is None:
+        return
+    missing = [record for record in held
+               if record.doc not in state.documents and locate(record.doc) is None
+               and record.content_hash not in state.by_hash]  # not read under another name
+    if not missing:
+        return
+    physical = old.passages.physical()
+    rows = old.rows_of([i for record in missing for i in record.passage_ids])
+    kept = []
+    for record in missing:
+        passages = [p for p in (physical.row(rows[i]) for i in record.passage_ids if i in rows)
+                    if p.doc == record.doc]
+        state.offer(record, passages, BuildReport(report.index_dir))
+        kept.append(record.doc)
+    names = "、".join(shown(doc) for doc in kept[:5]) + ("等" if len(kept) > 5 else "")
+    report.warnings.append(
+        f"{len(kept)} 个文档的源文件已不存在（{names}），保留了索引中原有的段落；"
+        "要移除它们，请运行 duizhao remove --missing。")
+
+
+def _check_orphans(corrections: Corrections, taxonomy: Taxonomy,
+                   taxonomy_path: Path | str | None) -> None:
+    """A taxonomy without a value the user's corrections use would silently undo them."""
+    lost = orphaned(corrections, taxonomy)
+    if not lost:
+        return
+    values = "、".join(sorted({f"{kind}={value}" for _, kind, value in lost}))
+    where = f"分类文件 {taxonomy_path}" if taxonomy_path else "默认分类"
+    raise UsageError(
+        f"{where}中没有 {len(lost)} 处标签更正用到的值：{values}。索引未改动。"
+        "请在分类文件中保留这些值，或先用 duizhao label 把这些更正改成新分类中的值。",
+        f"The taxonomy lacks values used by {len(lost)} label corrections ({values}); "
+        "the index was left unchanged.")
+
+
 def add(paths: Iterable[Path | str], index_dir: Path, role: str | None = None,
         progress: bool = True, model: str | None = None,
         taxonomy_path: Path | str | None = None, encoder: Encoder | None = None) -> BuildReport:
@@ -157,7 +263,7 @@ def add(paths: Iterable[Path | str], index_dir: Path, role: str | None = None,
     The encoder and taxonomy come from the index; a ``model`` or ``taxonomy_path`` that differs
     from them is an error saying to rebuild.
     """
-    from duizhao.embed import is_default
+    from duizhao.embed import encoder_to_load
 
     start = time.perf_counter()
     index_dir = Path(index_dir)
@@ -168,15 +274,11 @@ def add(paths: Iterable[Path | str], index_dir: Path, role: str | None = None,
         taxonomy = old.taxonomy
         _check_same_taxonomy(old, taxonomy_path)
         stored = old.encoder
-        if model is not None and model != stored.name and not (
-                is_default(model) and is_default(stored.name)):
-            raise EncoderMismatchError(
-                f"索引使用的编码器是 {stored.name}，而不是 {model}。要换编码器，请重新运行 "
-                f"duizhao build --model {model}。",
-                f"The index was built with encoder {stored.name}, not {model}. To switch "
-                f"encoders, rebuild: duizhao build --model {model}.")
+        wanted: str | None = stored.name
+        if encoder is None or model is not None:  # never a model only the index names
+            wanted = encoder_to_load(stored.name, model)
         role_key = taxonomy.resolve("role", role)
-        fast = _add_appending(old, paths, role_key, report, progress, encoder, start)
+        fast = _add_appending(old, paths, role_key, report, progress, encoder, start, wanted)
         if fast is not None:
             return fast
         report = BuildReport(index_dir)
@@ -192,7 +294,7 @@ def add(paths: Iterable[Path | str], index_dir: Path, role: str | None = None,
         todo = [i for i, row in enumerate(where) if row < 0]
         vectors = np.empty((len(passages), stored.dim), dtype=np.float32)
         if todo:
-            vectors[todo] = _embed(_checked_encoder(encoder, stored),
+            vectors[todo] = _embed(_checked_encoder(encoder, stored, wanted),
                                    [embedding_text(passages[i]) for i in todo], progress)
         kept = [i for i, row in enumerate(where) if row >= 0]
         vectors[kept] = old.vectors[[where[i] for i in kept]]
@@ -210,7 +312,7 @@ def add(paths: Iterable[Path | str], index_dir: Path, role: str | None = None,
 
 def _add_appending(old: LoadedIndex, paths: Iterable[Path | str], role_key: str | None,
                    report: BuildReport, progress: bool, encoder: Encoder | None,
-                   start: float) -> BuildReport | None:
+                   start: float, wanted: str | None) -> BuildReport | None:
     """``add`` as one appended segment (``incremental.py``); ``None``: use the full rewrite."""
     from duizhao.incremental import append_passages, compact_if_worth
 
@@ -227,7 +329,7 @@ def _add_appending(old: LoadedIndex, paths: Iterable[Path | str], role_key: str 
     passages = list(state.passages.values())
 
     def embed(todo: list[Passage]) -> np.ndarray:
-        return _embed(_checked_encoder(encoder, old.encoder),
+        return _embed(_checked_encoder(encoder, old.encoder, wanted),
                       [embedding_text(p) for p in todo], progress)
 
     done = append_passages(old, passages, state.dropped_records,
@@ -243,10 +345,11 @@ def _add_appending(old: LoadedIndex, paths: Iterable[Path | str], role_key: str 
     return report
 
 
-def _checked_encoder(encoder: Encoder | None, stored: EncoderInfo) -> Encoder:
+def _checked_encoder(encoder: Encoder | None, stored: EncoderInfo,
+                     wanted: str | None) -> Encoder:
     from duizhao.embed import load_encoder
 
-    encoder = encoder or load_encoder(stored.name)
+    encoder = encoder or load_encoder(wanted)
     if encoder.name != stored.name or int(encoder.dim) != stored.dim:
         raise EncoderMismatchError(
             f"编码器 {encoder.name}（{encoder.dim} 维）与索引的 {stored.name}"
@@ -327,7 +430,7 @@ class _State:
         return gone
 
 
-def _ingest(paths: Iterable[Path | str], state: _State, role: str | None,
+def _ingest(paths: Iterable[Path | str], state: _State | Spool, role: str | None,
             report: BuildReport, progress: bool) -> None:
     from duizhao.ingest import iter_ingest
     from duizhao.label import refine_library

@@ -25,7 +25,7 @@ import numpy as np
 
 from duizhao import ranking
 from duizhao.background import Background, peek_encoder, warm_encoder, warm_jieba
-from duizhao.embed import same_encoder
+from duizhao.embed import encoder_to_load
 from duizhao.errors import EncoderMismatchError, UsageError
 from duizhao.fusion import rrf, zscore_fusion
 from duizhao.models import Passage
@@ -154,15 +154,14 @@ class Searcher:
         stored = peek_encoder(Path(index_dir))
         encoder: Background[Any] | None = None
         if stored is not None:
-            cls._check_model(stored, model)
-            encoder = Background(lambda: warm_encoder(load_encoder(stored)))
+            wanted = encoder_to_load(stored, model)
+            encoder = Background(lambda: warm_encoder(load_encoder(wanted)))
         jieba = Background(warm_jieba)
         loaded = store.open_index(Path(index_dir))
-        cls._check_model(loaded.encoder.name, model)
+        wanted = encoder_to_load(loaded.encoder.name, model)  # the checked manifest decides
         store.check_tokenizer(loaded.manifest, Path(index_dir))
-        if encoder is None:
-            name = loaded.encoder.name
-            encoder = Background(lambda: warm_encoder(load_encoder(name)))
+        if encoder is None or stored != loaded.encoder.name:
+            encoder = Background(lambda: warm_encoder(load_encoder(wanted)))
         jieba.get()
         searcher = cls(loaded.passages.physical(), loaded.vectors.physical(), encoder,
                        loaded.taxonomy, loaded.dense, loaded.keyword, thesaurus=thesaurus,
@@ -175,16 +174,6 @@ class Searcher:
     encoder_name: str = ""
     index_dim: int = 0
     fusion: str = FUSION
-
-    @staticmethod
-    def _check_model(stored: str, model: str | None) -> None:
-        if not same_encoder(stored, model):
-            raise EncoderMismatchError(
-                f"索引由编码器 {stored} 建立，不能用 {model} 检索。要换用 {model}，请重建索引："
-                f"duizhao build --model {model}（或去掉 --model 使用索引自带的编码器）。",
-                f"The index was built with encoder {stored}, not {model}. To search with "
-                f"{model}, rebuild the index: duizhao build --model {model} "
-                "(or drop --model to use the index's own encoder).")
 
     # ------------------------------------------------------------ public
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from duizhao.errors import UsageError
+from duizhao.filenames import shown
 from duizhao.query import explanation_lines
 from duizhao.search import MODES, Filters, SearchResult
 from duizhao.taxonomy import Taxonomy
@@ -80,7 +81,7 @@ def result_text(result: SearchResult, taxonomy: Taxonomy, color: bool = False) -
 
             head = typer.style(head, bold=True)
         lines.append(head)
-        where = f"   《{p.title}》 {p.doc}" + (f" › {p.heading}" if p.heading else "")
+        where = f"   《{p.title}》 {shown(p.doc)}" + (f" › {p.heading}" if p.heading else "")
         lines.append(where)
         lines.append("   " + mark(" ".join(p.text.split())))
         lines.append("")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from duizhao.filenames import shown
 from duizhao.models import Passage
 from duizhao.role import role_is_uncertain
 from duizhao.store import LoadedIndex
@@ -36,7 +37,7 @@ class UncertainLabel:
     def fix(self) -> str:
         """The command that sets this label."""
         if self.kind == "role":
-            return f"duizhao label --doc {self.ref} --role 角色"
+            return f"duizhao label --doc {shown(self.ref)} --role 角色"
         placeholder = "部分" if self.kind == "section" else "维度"
         return f"duizhao label {self.ref} --{self.kind} {placeholder}"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from duizhao.check import COPIED, CheckReport, SentenceCheck
+from duizhao.filenames import shown
 
 SNIPPET = 70
 
@@ -18,7 +19,7 @@ def _source(check: SentenceCheck) -> str:
         return ""
     chain = " › ".join(h for h in passage.headings if h) or passage.heading
     title = f"《{passage.title}》" if passage.title else "（无标题文档）"
-    return f"来源：{title}" + (f" › {chain}" if chain else "") + f"（{passage.doc}）"
+    return f"来源：{title}" + (f" › {chain}" if chain else "") + f"（{shown(passage.doc)}）"
 
 
 def report_text(report: CheckReport) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 
 from duizhao.draft.ordinals import split_title, strip_ordinals
 from duizhao.errors import UsageError
+from duizhao.filenames import shown
 from duizhao.simplified import to_simplified
 
 LAYOUT_ENV = "DUIZHAO_DRAFT_LAYOUT"
@@ -80,7 +81,7 @@ class Source:
         """《title》 › heading › heading (file); the title leads, the file name only follows."""
         where = f"《{self.title}》" if self.title else "（无标题文档）"
         chain = " › ".join(h for h in self.headings if h)
-        return f"来源：{where}" + (f" › {chain}" if chain else "") + f"（{self.doc}）"
+        return f"来源：{where}" + (f" › {chain}" if chain else "") + f"（{shown(self.doc)}）"
 
 
 @dataclass(frozen=True)

@@ -45,13 +45,14 @@ def encode_in_batches(
 ) -> np.ndarray:
     """Encode ``texts`` batch by batch into one normalised array, with a stderr progress line.
 
-    Batching bounds memory on large corpora; the progress line shows passages per second so a
-    long build tells the user how long it will take.
+    Batching bounds memory on large corpora; the progress line shows passages per second and
+    the time left, so a long build tells the user how long it will take. It is drawn only on a
+    terminal: a log or a pipe gets no carriage-return noise.
     """
     n = len(texts)
     out = np.empty((n, dim), dtype=np.float32)
     start = time.perf_counter()
-    show = progress and n > 0
+    show = progress and n > 0 and sys.stderr.isatty()
     for first in range(0, n, max(1, batch_size)):
         batch = list(texts[first : first + batch_size])
         out[first : first + len(batch)] = l2_normalize(encode_batch(batch))
@@ -61,7 +62,9 @@ def encode_in_batches(
             width = 24
             filled = int(width * done / n)
             bar = "█" * filled + "·" * (width - filled)
-            sys.stderr.write(f"\r{label} [{bar}] {done}/{n}  {rate:,.0f} 段/秒")
+            left = (n - done) / max(rate, 1e-9)
+            eta = f"{left / 60:.0f} 分钟" if left >= 90 else f"{left:.0f} 秒"
+            sys.stderr.write(f"\r{label} [{bar}] {done}/{n}  {rate:,.0f} 段/秒  剩余约 {eta}  ")
             sys.stderr.flush()
     if show:
         sys.stderr.write("\n")

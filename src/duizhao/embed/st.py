@@ -24,6 +24,28 @@ def st_name(name_or_path: str) -> str:
     return str(path.resolve()) if path.is_dir() else name_or_path.strip()
 
 
+MIN_ST_MAJOR = 6
+
+
+def _require_safe_version() -> None:
+    """sentence-transformers before 6 imports Python modules a model folder ships (custom
+    modules named in modules.json), whatever ``trust_remote_code`` says: refuse to load then."""
+    import sentence_transformers
+
+    version = getattr(sentence_transformers, "__version__", "0")
+    try:
+        major = int(version.split(".")[0])
+    except ValueError:
+        major = 0
+    if major < MIN_ST_MAJOR:
+        raise EncoderError(
+            f"已安装的 sentence-transformers 版本为 {version}，低于 {MIN_ST_MAJOR}："
+            "旧版本会执行模型目录中附带的代码，duizhao 不用它加载模型。"
+            '请升级：pip install "sentence-transformers>=6"',
+            f"sentence-transformers {version} is older than {MIN_ST_MAJOR} and may run code a "
+            'model folder ships; upgrade: pip install "sentence-transformers>=6"')
+
+
 class SentenceTransformerEncoder:
     """A sentence-transformers model loaded from local files only, on CPU."""
 
@@ -54,6 +76,7 @@ class SentenceTransformerEncoder:
                 f"Model '{name_or_path}' needs sentence-transformers: "
                 'pip install "duizhao[st]"',
             ) from exc
+        _require_safe_version()
         path = Path(name_or_path).expanduser()
         target = str(path.resolve()) if path.is_dir() else name_or_path
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import unicodedata
 from typing import TYPE_CHECKING
 
+from duizhao.filenames import shown
 from duizhao.models import Passage
 from duizhao.query import explanation_lines
 from duizhao.taxonomy import Taxonomy
@@ -31,7 +32,7 @@ def snippet(text: str, width: int = SNIPPET) -> str:
 def source_note(passage: Passage) -> str:
     """Where a passage came from: document title and path, and its heading chain."""
     chain = " › ".join(h for h in passage.headings if h) or passage.heading
-    where = f"《{passage.title}》（{passage.doc}）" if passage.title else passage.doc
+    where = f"《{passage.title}》（{shown(passage.doc)}）" if passage.title else shown(passage.doc)
     return f"来源：{where}" + (f" · {chain}" if chain else "")
 
 
@@ -98,7 +99,8 @@ def in_context(number: int, hit: SearchHit, neighbours: list[Passage],
                taxonomy: Taxonomy) -> str:
     """The passage among its neighbours, each heading chain shown once, the hit marked ▶."""
     target = hit.passage
-    lines = [f"第 {number} 条 · [{labels(target, taxonomy)}] · 《{target.title}》（{target.doc}）"]
+    lines = [f"第 {number} 条 · [{labels(target, taxonomy)}] · "
+             f"《{target.title}》（{shown(target.doc)}）"]
     chain: tuple[str, ...] | None = None
     for passage in neighbours or [target]:
         here = passage.headings or ((passage.heading,) if passage.heading else ())

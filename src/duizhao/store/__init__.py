@@ -5,6 +5,8 @@ Layout of an index directory::
     index/
       CURRENT            name of the live version ("v-…"), replaced atomically with os.replace
       .lock              writer lock (fcntl; released by the kernel if the writer dies)
+      corrections.json   the user's label corrections (overlay.py): outside the versions, so
+                         they survive any rebuild
       v-20250101T…-ab12/ one complete version: manifest.json + the data files it lists
       .tmp-…/            a version being written; never read, removed by the next writer
 
@@ -21,7 +23,6 @@ one more and hard-links the rest, ``remove`` leaves tombstones.
 """
 
 from duizhao.store.format import (
-    CORRECTIONS,
     CURRENT,
     DOCUMENTS,
     LOCK,
@@ -39,6 +40,15 @@ from duizhao.store.format import (
     text_hash,
 )
 from duizhao.store.load import LoadedIndex, current_version, open_index
+from duizhao.store.overlay import (
+    CORRECTIONS,
+    DOC_CORRECTION,
+    Corrections,
+    apply_corrections,
+    orphaned,
+    read_corrections,
+    write_corrections,
+)
 from duizhao.store.verify import VerifyReport, verify_index
 from duizhao.store.write import (
     append_index,
@@ -53,10 +63,10 @@ from duizhao.store.write import (
 
 __all__ = [
     "VerifyReport", "append_index", "verify_index",
-    "CORRECTIONS", "CURRENT", "DOCUMENTS", "LOCK", "MANIFEST", "PASSAGES", "REQUIRED",
-    "TAXONOMY", "TOKENS", "VECTORS", "DocumentRecord", "EncoderInfo", "LoadedIndex", "Manifest",
-    "check_tokenizer", "cleanup", "current_version", "documents_from_passages", "file_sha256",
-    "find_document",
-    "open_index",
-    "pause", "rewrite_index", "text_hash", "write_index", "writer_lock",
+    "CORRECTIONS", "CURRENT", "DOCUMENTS", "DOC_CORRECTION", "LOCK", "MANIFEST", "PASSAGES",
+    "REQUIRED", "TAXONOMY", "TOKENS", "VECTORS", "Corrections", "DocumentRecord", "EncoderInfo",
+    "LoadedIndex", "Manifest", "apply_corrections", "check_tokenizer", "cleanup",
+    "current_version", "documents_from_passages", "file_sha256", "find_document", "open_index",
+    "orphaned", "pause", "read_corrections", "rewrite_index", "text_hash", "write_corrections",
+    "write_index", "writer_lock",
 ]

@@ -23,7 +23,6 @@ LOCK = ".lock"
 MANIFEST = "manifest.json"
 DOCUMENTS = "documents.json"
 TAXONOMY = "taxonomy.json"
-CORRECTIONS = "corrections.json"
 LABELS = "labels.npy"  # (rows, 3) int16: role, section, dimension as taxonomy key positions
 DELETED = "deleted.npy"  # (rows,) bool: tombstones left by remove / replace
 DENSE_META = "dense.json"
@@ -42,7 +41,7 @@ SEGMENT_FILES = (PASSAGES, OFFSETS, IDS, DOC_CODES, DOCS, VECTORS, TOKENS, TEXTS
                  "keyword.json",
                  "keyword_indptr.npy", "keyword_rows.npy", "keyword_tf.npy",
                  "keyword_doc_len.npy")
-REQUIRED = (DOCUMENTS, TAXONOMY, CORRECTIONS, LABELS, DELETED, DENSE_META)
+REQUIRED = (DOCUMENTS, TAXONOMY, LABELS, DELETED, DENSE_META)  # corrections: store/overlay.py
 _SEGMENT_RE = re.compile(r"^s[0-9]{4,8}$")
 _VERSION_RE = re.compile(r"^v-[0-9A-Za-z_-]{1,80}$")
 _FILE_RE = re.compile(r"^[0-9A-Za-z_][0-9A-Za-z_.-]{0,80}$")
@@ -224,9 +223,10 @@ def _corrupt(directory: Path, what: str) -> IndexCorruptError:
 
 
 def find_document(doc: str, documents: list[DocumentRecord]) -> DocumentRecord | None:
-    """The record indexed under ``doc``: same path as given, normalised, or resolved."""
+    """The record indexed under ``doc``: as stored, as given from here, or resolved."""
+    absolute = os.path.abspath(doc)
     for record in documents:
-        if record.doc == doc or os.path.normpath(record.doc) == os.path.normpath(doc):
+        if record.doc == doc or os.path.normpath(record.doc) in (os.path.normpath(doc), absolute):
             return record
     target = Path(doc).resolve()
     return next((r for r in documents if Path(r.doc).resolve() == target), None)

@@ -8,8 +8,9 @@ shape, dtype and fit, and passage records are parsed only when asked for.
 from __future__ import annotations
 
 import json
+import stat
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,6 @@ from duizhao.store.format import (
     _REBUILD_EN,
     _VERSION_RE,
     ALSO_IN,
-    CORRECTIONS,
     CURRENT,
     DELETED,
     DOCUMENTS,
@@ -40,6 +40,7 @@ from duizhao.store.format import (
     _expect,
     _str_list,
 )
+from duizhao.store.overlay import apply_corrections, orphaned, read_corrections
 from duizhao.store.segments import LABEL_KINDS, SegmentArrays, load_array, read_tokens
 from duizhao.store.table import PassageTable, VectorTable
 from duizhao.taxonomy import Taxonomy, taxonomy_from_json
@@ -62,7 +63,7 @@ class LoadedIndex:
     passages: PassageTable
     vectors: VectorTable
     taxonomy: Taxonomy
-    corrections: dict[str, dict[str, str]]
+    corrections: dict[str, dict[str, str]]  # the user's, from index/corrections.json
     version_dir: Path
     labels: np.ndarray
     deleted: np.ndarray
@@ -71,6 +72,7 @@ class LoadedIndex:
     also_in: dict[str, list[str]]
     dense: DenseIndex | None = None
     keyword: KeywordIndex | None = None
+    orphaned: list[tuple[str, str, str]] = field(default_factory=list)  # not applied
     _documents: list[DocumentRecord] | None = None
 
     @property
@@ -179,16 +181,17 @@ def _load_version(directory: Path, version: Path, search: bool) -> LoadedIndex:
     live = int(rows - np.count_nonzero(deleted))
     n = manifest.counts.get("passages", -1)
     _expect(live == n, PASSAGES, f"{live} passages, manifest says {n}")
-    corrections = _read_corrections(version / CORRECTIONS)
+    corrections = read_corrections(directory, legacy_version=version)
     also_in = _read_also_in(version / ALSO_IN) if ALSO_IN in manifest.files else {}
     labels = overlay_labels(np.array(raw_labels), segments, corrections, taxonomy)
     live_rows = np.flatnonzero(~deleted) if live < rows else None
     passages = PassageTable([s.passages for s in segments], [s.offsets for s in segments],
-                            taxonomy, _overlay(corrections, also_in), live_rows,
+                            taxonomy, _overlay(corrections, also_in, taxonomy), live_rows,
                             texts=[(s.texts, s.text_offsets) for s in segments])
     vectors = VectorTable([s.vectors for s in segments], manifest.encoder.dim, live_rows)
     loaded = LoadedIndex(directory, manifest, passages, vectors, taxonomy, corrections, version,
-                         labels, deleted, segments, raw_labels, also_in)
+                         labels, deleted, segments, raw_labels, also_in,
+                         orphaned=orphaned(corrections, taxonomy))
     if search:
         loaded.dense, loaded.keyword = _load_search(version, manifest, vectors.physical(),
                                                     directory)
@@ -198,9 +201,12 @@ def _load_version(directory: Path, version: Path, search: bool) -> LoadedIndex:
 def _check_size(path: Path, entry: dict[str, Any], directory: Path) -> None:
     """Opening checks sizes only; ``verify_index`` (and every writer) checks contents."""
     try:
-        size = path.stat().st_size
+        info = path.lstat()  # never follow a link: one to /dev/zero would hang the read
     except FileNotFoundError as exc:
         raise _corrupt(directory, f"{path.name} is missing") from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise _corrupt(directory, f"{path.name} is not a regular file")
+    size = info.st_size
     if size != entry["size"]:
         raise _corrupt(directory, f"{path.name} has {size} bytes, manifest says {entry['size']}")
 
@@ -214,18 +220,16 @@ def _check_labels(labels: np.ndarray, rows: int, taxonomy: Taxonomy) -> None:
                     LABELS, f"unknown {kind} code")
 
 
-def _overlay(corrections: dict[str, dict[str, str]],
-             also_in: dict[str, list[str]]) -> Callable[[Passage], Passage] | None:
+def _overlay(corrections: dict[str, dict[str, str]], also_in: dict[str, list[str]],
+             taxonomy: Taxonomy) -> Callable[[Passage], Passage] | None:
     """What is applied to each record as it is read: label corrections, further documents."""
     if not corrections and not also_in:
         return None
-    from duizhao.corrections import apply_corrections
-
     def apply(passage: Passage) -> Passage:
         more = also_in.get(passage.id)
         if more:
             passage.also_in = [*passage.also_in, *(d for d in more if d not in passage.also_in)]
-        return apply_corrections(passage, corrections)
+        return apply_corrections(passage, corrections, taxonomy)
 
     return apply
 
@@ -280,14 +284,6 @@ def _read_json(path: Path, kind: type) -> Any:
                                 f"{_REBUILD_EN}") from exc
     _expect(isinstance(data, kind), path.name, f"expected a JSON {kind.__name__}")
     return data
-
-
-def _read_corrections(path: Path) -> dict[str, dict[str, str]]:
-    data = _read_json(path, dict)
-    _expect(all(isinstance(k, str) and isinstance(v, dict)
-                and all(isinstance(a, str) and isinstance(b, str) for a, b in v.items())
-                for k, v in data.items()), CORRECTIONS, "must map passage id → {kind: value}")
-    return {k: dict(v) for k, v in data.items()}
 
 
 def _load_search(version: Path, manifest: Manifest, vectors: VectorTable,

@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 from duizhao.store.format import (
     _VERSION_RE,
     ALSO_IN,
-    CORRECTIONS,
     CURRENT,
     DELETED,
     DOCUMENTS,
@@ -47,6 +46,7 @@ from duizhao.store.format import (
     text_hash,
 )
 from duizhao.store.load import current_version
+from duizhao.store.overlay import CORRECTIONS, read_corrections, write_corrections
 from duizhao.store.segments import NpyRows, write_segment
 from duizhao.taxonomy import Taxonomy
 
@@ -150,7 +150,6 @@ def write_index(directory: Path, passages: Iterable[Passage], vectors: Any,
     np.save(tmp / DELETED, np.zeros(n, dtype=bool), allow_pickle=False)
     _write_json(tmp / DOCUMENTS, [d.to_json() for d in documents])
     (tmp / TAXONOMY).write_text(taxonomy.to_json(), "utf-8")
-    _write_json(tmp / CORRECTIONS, corrections)
     ann = _write_dense(tmp)
     pause("before_manifest")
     now = _now()
@@ -160,7 +159,7 @@ def write_index(directory: Path, passages: Iterable[Passage], vectors: Any,
         ann=ann, files={}, created=created or now, updated=now,
         tokenizer_digest=tokenizer if tokenizer is not None else _current_tokenizer(),
         segments=[{"name": segment, "rows": n}])
-    _commit(directory, tmp, manifest, {})
+    _commit(directory, tmp, manifest, {}, corrections)
     return manifest
 
 
@@ -202,7 +201,6 @@ def append_index(old: LoadedIndex, passages: list[Passage], vectors: np.ndarray,
     np.save(tmp / DELETED, deleted, allow_pickle=False)
     _write_json(tmp / DOCUMENTS, [d.to_json() for d in documents])
     (tmp / TAXONOMY).write_text(old.taxonomy.to_json(), "utf-8")
-    _write_json(tmp / CORRECTIONS, corrections)
     also_in = old.also_in if also_in is None else also_in
     if also_in:
         _write_json(tmp / ALSO_IN, also_in)
@@ -214,11 +212,11 @@ def append_index(old: LoadedIndex, passages: list[Passage], vectors: np.ndarray,
         counts={"passages": live, "documents": len(documents), "corrections": len(corrections)},
         ann=m.ann, files={}, created=m.created, updated=_now(),
         tokenizer_digest=m.tokenizer_digest, segments=segments)
-    _commit(directory, tmp, manifest, keep)
+    _commit(directory, tmp, manifest, keep, corrections)
     return manifest
 
 
-_REWRITTEN = {LABELS, DELETED, DOCUMENTS, TAXONOMY, CORRECTIONS, MANIFEST, ALSO_IN}
+_REWRITTEN = {LABELS, DELETED, DOCUMENTS, TAXONOMY, MANIFEST, ALSO_IN}
 
 
 def _link(source: Path, target: Path) -> None:
@@ -229,8 +227,8 @@ def _link(source: Path, target: Path) -> None:
         shutil.copy2(source, target)
 
 
-def _commit(directory: Path, tmp: Path, manifest: Manifest,
-            known: dict[str, dict[str, Any]]) -> None:
+def _commit(directory: Path, tmp: Path, manifest: Manifest, known: dict[str, dict[str, Any]],
+            corrections: dict[str, dict[str, str]]) -> None:
     """Checksum what is new, write the signed manifest, fsync, rename, swap ``CURRENT``."""
     for path in sorted(tmp.iterdir()):
         if path.name in known:
@@ -244,6 +242,7 @@ def _commit(directory: Path, tmp: Path, manifest: Manifest,
     version = directory / f"v-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     os.rename(tmp, version)
     _fsync(directory)
+    _keep_corrections(directory, corrections)
     pause("before_swap")
     pointer = directory / f"{CURRENT}.tmp"
     pointer.write_text(version.name + "\n", "utf-8")
@@ -252,6 +251,20 @@ def _commit(directory: Path, tmp: Path, manifest: Manifest,
     _fsync(directory)
     pause("after_swap")
     cleanup(directory)
+
+
+def _keep_corrections(directory: Path, corrections: dict[str, dict[str, str]]) -> None:
+    """Add ``corrections`` to the user's file beside the versions; never drop one (a damaged
+    file stops the write: it is named, not replaced)."""
+    try:
+        legacy: Path | None = current_version(directory)
+    except DuizhaoError:
+        legacy = None
+    held = read_corrections(directory, legacy)
+    merged = {key: {**held.get(key, {}), **corrections.get(key, {})}
+              for key in {**held, **corrections}}
+    if merged != held or not (directory / CORRECTIONS).is_file():
+        write_corrections(directory, merged)
 
 
 def _current_tokenizer() -> str:
