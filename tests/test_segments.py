@@ -152,3 +152,26 @@ def test_a_repeat_of_a_stored_passage_is_recorded_without_rewriting(index: Path,
     kept = [p for p in open_index(index, search=False).passages if p.id == first.id]
     assert len(kept) == 1 and kept[0].doc == first.doc and str(other) in kept[0].also_in
     verify_index(index)
+
+
+def test_searching_the_stored_index_equals_searching_it_in_memory(index: Path) -> None:
+    """Lazy records, label arrays, memory-mapped vectors and postings change no result."""
+    from duizhao.search import _doc_codes
+
+    encoder = FakeEncoder()
+    loaded = open_index(index)  # as Searcher.open passes it (which would load the real encoder)
+    stored = Searcher(loaded.passages.physical(), loaded.vectors.physical(), encoder,
+                      loaded.taxonomy, loaded.dense, loaded.keyword, labels=loaded.labels,
+                      deleted=loaded.deleted, doc_codes=_doc_codes(loaded))
+    memory = Searcher(list(loaded.passages), np.asarray(loaded.vectors), encoder, loaded.taxonomy,
+                      tokens=loaded.tokens())
+    for query in ("理论学习不够深入", "联系群众 工作作风", "整改措施 廉洁自律"):
+        for filters in (Filters(), Filters(section="problem"),
+                        Filters(role="community_member", dimension="theory")):
+            for mode in ("hybrid", "dense", "keyword"):
+                a = stored.search(query, filters, k=8, mode=mode)
+                b = memory.search(query, filters, k=8, mode=mode)
+                assert [(h.passage.id, h.outside_filters) for h in a.hits] == \
+                    [(h.passage.id, h.outside_filters) for h in b.hits]
+                np.testing.assert_allclose([h.score for h in a.hits], [h.score for h in b.hits],
+                                           rtol=1e-5, atol=1e-6)

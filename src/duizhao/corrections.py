@@ -9,7 +9,6 @@ correction follows a passage's text wherever it moves; a whole document's role i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 from duizhao.errors import UsageError
@@ -18,6 +17,7 @@ from duizhao.models import Passage
 from duizhao.store import (
     DOC_CORRECTION,
     Corrections,
+    LoadedIndex,
     apply_corrections,
     find_document,
     open_index,
@@ -49,8 +49,9 @@ def correct_document_role(index_dir: Path, doc: str, role: str) -> list[Passage]
         corrections = dict(old.corrections)
         corrections[DOC_CORRECTION + record.doc] = {"role": key}
         write_corrections(index_dir, corrections)
-    return [apply_corrections(p, corrections, old.taxonomy) for p in old.passages
-            if p.doc == record.doc]
+    physical = old.passages.physical()
+    return [apply_corrections(physical.row(r), corrections, old.taxonomy)
+            for r in old.document_rows(record.doc)]
 
 
 def correct_label(index_dir: Path, passage_id: str, role: str | None = None,
@@ -69,18 +70,18 @@ def correct_label(index_dir: Path, passage_id: str, role: str | None = None,
         if not values:
             raise UsageError("请至少给出 --role、--section 或 --dimension 之一。",
                              "Give at least one of --role, --section, --dimension.")
-        passage = old.passages[_find_passage(passage_id, old.passages)]
+        passage = old.passages.physical().row(_find_passage(passage_id, old))
         corrections: Corrections = dict(old.corrections)
         corrections[passage.id] = {**corrections.get(passage.id, {}), **values}
         write_corrections(index_dir, corrections)
     return apply_corrections(passage, corrections, old.taxonomy)
 
 
-def _find_passage(passage_id: str, passages: Sequence[Passage]) -> int:
+def _find_passage(passage_id: str, index: LoadedIndex) -> int:
+    """The physical row of a passage by id or a unique prefix of ≥ 6 characters, found in the
+    index's id arrays (no record is parsed: a label takes the same time at any size)."""
     wanted = passage_id.strip()
-    exact = [i for i, p in enumerate(passages) if p.id == wanted]
-    hits = exact or ([i for i, p in enumerate(passages) if p.id.startswith(wanted)]
-                     if len(wanted) >= 6 else [])
+    hits = index.find_rows(wanted, prefix=len(wanted) >= 6)
     if len(hits) == 1:
         return hits[0]
     raise UsageError(

@@ -101,6 +101,33 @@ class LoadedIndex:
                 f"{len(out)} lines, expected {len(self.deleted)}")
         return [out[i] for i in self.live_rows] if self.deleted.any() else out
 
+    def document_rows(self, doc: str) -> list[int]:
+        """Live physical rows whose passage comes from ``doc`` (from the doc code arrays)."""
+        out, start = [], 0
+        for seg in self.segments:
+            if doc in seg.docs:
+                code = seg.docs.index(doc)
+                out += [start + r for r in np.flatnonzero(np.asarray(seg.doc_codes) == code)
+                        .tolist() if not self.deleted[start + r]]
+            start += len(seg.ids)
+        return out
+
+    def find_rows(self, passage_id: str, prefix: bool = False) -> list[int]:
+        """Live physical rows whose id is ``passage_id`` (or, failing that and with ``prefix``,
+        starts with it), from the segments' id arrays."""
+        exact = self.rows_of([passage_id])
+        if exact or not prefix:
+            return list(exact.values())
+        wanted = passage_id.encode("utf-8")
+        out, start = [], 0
+        for seg in self.segments:
+            ids = np.asarray(seg.ids)
+            for local in np.flatnonzero(np.char.startswith(ids, wanted)).tolist():
+                if not self.deleted[start + local]:
+                    out.append(start + local)
+            start += len(ids)
+        return out
+
     def rows_of(self, ids: list[str]) -> dict[str, int]:
         """Physical rows of the given passage ids (live rows only; unknown ids left out)."""
         wanted = np.asarray([i.encode("utf-8") for i in ids], dtype="S") if ids else None
