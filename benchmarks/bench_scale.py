@@ -36,7 +36,7 @@ from bench_ingest_memory import HashEncoder  # noqa: E402
 from synth_corpus import documents, write_corpus  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-PER_DOC = 16.5
+PER_DOC = 11.3  # unique passages per synthetic document (boilerplate repeats merge)
 QUERY = "学习不主动 理论联系实际"
 FILTERS = [("none", {}), ("role+dimension", {"role": "community_member", "dimension": "theory"}),
            ("role+section+dim", {"role": "branch_secretary", "section": "problem",

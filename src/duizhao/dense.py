@@ -19,8 +19,10 @@ the filter is ever returned. faiss is imported lazily.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,7 @@ NPROBE_MAX = 256  # … and at most this many when a broad filter raises it
 RESCORE = 4  # candidates re-scored exactly: RESCORE × k, at least RESCORE_MIN
 RESCORE_MIN = 200
 TRAIN_PER_LIST = 40  # k-means training sample: this many vectors per list (faiss's advice)
+SUBSET_CACHE_BYTES = 96 * 2**20  # gathered filter subsets kept between queries
 INDEX_FILE = "dense.faiss"
 META_FILE = "dense.json"
 
@@ -160,7 +163,7 @@ class DenseIndex:
         faiss = _faiss()
         _threads(1)
         if rows is not None:
-            blocks = [(_take(self.vectors, rows), rows.astype(np.int64))]
+            blocks = [(self._subset(rows), rows.astype(np.int64))]
         else:
             parts = getattr(self.vectors, "parts", [self.vectors])
             blocks, start = [], 0
@@ -179,6 +182,22 @@ class DenseIndex:
         if not scores:
             return np.empty(0, dtype=np.float32), np.empty(0, dtype=np.int64)
         return _top(np.concatenate(scores), np.concatenate(found), k)
+
+    def _subset(self, rows: np.ndarray) -> np.ndarray:
+        """The rows' vectors gathered into one array, kept for the next query with the same
+        filter (a session or a batch repeats filters; gathering is most of a filtered scan)."""
+        key = hashlib.blake2b(np.ascontiguousarray(rows, dtype=np.int64).tobytes(),
+                              digest_size=16).digest()
+        cache: OrderedDict[bytes, np.ndarray] = self.__dict__.setdefault("_subsets", OrderedDict())
+        hit = cache.get(key)
+        if hit is not None:
+            cache.move_to_end(key)
+            return hit
+        block = np.ascontiguousarray(_take(self.vectors, rows), dtype=np.float32)
+        cache[key] = block
+        while sum(b.nbytes for b in cache.values()) > SUBSET_CACHE_BYTES and len(cache) > 1:
+            cache.popitem(last=False)
+        return block
 
     def _approximate(self, q: np.ndarray, k: int, mask: np.ndarray | None,
                      n_allowed: int) -> tuple[np.ndarray, np.ndarray] | None:

@@ -26,6 +26,7 @@ from duizhao.store.format import _REBUILD, _REBUILD_EN, PASSAGES, _expect
 from duizhao.taxonomy import Taxonomy
 
 CACHE_ROWS = 8192  # passages kept parsed: a query's candidates, repeated across queries
+TEXT_CACHE_ROWS = 50_000  # texts kept (a few MB): ranking reads each candidate's several times
 
 
 class PassageTable(Sequence[Passage]):
@@ -38,6 +39,7 @@ class PassageTable(Sequence[Passage]):
         self._files = files
         self._texts = texts or []  # (texts.bin, offsets) per segment: text without a parse
         self._text_fds: list[int | None] = [None] * len(self._texts)
+        self._text_cache: dict[int, str] = {}
         self._offsets = offsets
         self._starts = np.cumsum([0] + [len(o) - 1 for o in offsets]).astype(np.int64)
         self._fds: list[int | None] = [None] * len(files)
@@ -107,6 +109,9 @@ class PassageTable(Sequence[Passage]):
 
     def text(self, row: int) -> str:
         """The text of physical ``row``, read alone (ranking reads it for every candidate)."""
+        text = self._text_cache.get(row)
+        if text is not None:
+            return text
         cached = self._cache.get(row)
         if cached is not None or not self._texts:
             return (cached or self.row(row)).text
@@ -120,10 +125,14 @@ class PassageTable(Sequence[Passage]):
         data = os.pread(fd, end - start, start)
         _expect(len(data) == end - start, "texts.bin", "shorter than its offsets")
         try:
-            return data.decode("utf-8")
+            text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise IndexCorruptError(f"索引已损坏：texts.bin 无法解码。{_REBUILD}",
                                     f"Index is corrupt: texts.bin ({exc}). {_REBUILD_EN}") from exc
+        if len(self._text_cache) >= TEXT_CACHE_ROWS:
+            self._text_cache.clear()  # candidates repeat within a query and across a session
+        self._text_cache[row] = text
+        return text
 
     def _read(self, part: int, start: int, end: int) -> bytes:
         fd = self._fds[part]
