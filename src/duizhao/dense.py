@@ -135,13 +135,15 @@ class DenseIndex:
         n = len(vectors)
         return cls(vectors, train_ivf(vectors, n) if n > flat_max else None)
 
-    def search(self, query: np.ndarray, k: int,
-               allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None,
+               exact_max: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Best ``k`` rows by cosine among ``allowed`` rows: ``(scores, rows)``, best first.
 
         ``allowed`` is a boolean mask over rows or an array of row numbers; fewer than ``k``
-        rows come back only when fewer are allowed.
+        rows come back only when fewer are allowed. ``exact_max`` overrides
+        ``EXACT_FILTER_MAX`` (a caller that only gathers extra candidates can lower it).
         """
+        limit = EXACT_FILTER_MAX if exact_max is None else exact_max
         n = self.size
         q = np.ascontiguousarray(np.asarray(query, dtype=np.float32).reshape(-1))
         mask = allowed_mask(allowed, n)
@@ -149,7 +151,7 @@ class DenseIndex:
         k = min(int(k), n_allowed)
         if k <= 0:
             return np.empty(0, dtype=np.float32), np.empty(0, dtype=np.int64)
-        if self.ann is None or (mask is not None and n_allowed <= EXACT_FILTER_MAX):
+        if self.ann is None or (mask is not None and n_allowed <= limit):
             return self._exact(q, k, None if mask is None else np.flatnonzero(mask))
         found = self._approximate(q, k, mask, n_allowed)
         if found is None:

@@ -358,7 +358,9 @@ class Searcher:
             Filters(**labels)))]  # the request's implied labels add candidates, never filter
         if mode in ("dense", "hybrid"):
             assert qvec is not None
-            scores, rows = ranking.merged([self.dense.search(qvec, depth, m) for m in pools])
+            scores, rows = ranking.merged([  # implied labels only add candidates: ANN will do
+                self.dense.search(qvec, depth, m, **({} if i == 0 else {"exact_max": 2_000}))
+                for i, m in enumerate(pools)])
             lists.append(rows.tolist())
             scored = list(zip(rows.tolist(), scores.tolist(), strict=True))
         keyword_all = np.empty(0)
