@@ -93,3 +93,10 @@ def test_an_odd_line_broken_mid_sentence_is_rejoined_outside_a_pdf_paste() -> No
     assert "1.学习方面。对党的创新理论学习满足于集中学习，个人自学时间少，常以案件多、警情多为由把学习往后放。" in lines
     assert "工作年限长了，有时把工作看成例行公事。" in lines  # after a point title: its body
     assert "对理论学习重视不够。" in lines  # after a heading
+
+
+def test_ascii_sentence_ends_do_not_make_a_pdf_paste() -> None:
+    """Lines ending in an ASCII "." are whole sentences: not joined as a PDF's broken lines."""
+    text = "".join(f"({n})第{n}方面的问题.这一方面的具体表现有很多,有的群众反映办事要跑好几趟.\n"
+                   for n in "一二三四五")
+    assert clean(SourceText("a.txt", text, "txt")).text == text
