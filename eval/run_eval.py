@@ -186,7 +186,11 @@ def open_library(model: str | None, gold_labels: bool = False) -> tuple[Any, lis
     result = ingest_paths(library_paths(), taxonomy)
     for failure in result.failures:
         print(f"not read: {failure.path}: {failure.reason}", file=sys.stderr)
-    passages = with_gold_labels(result.passages) if gold_labels else result.passages
+    # documents are stored under absolute names; judgments name them from the root
+    passages = [replace(p, doc=os.path.relpath(p.doc, ROOT),
+                        also_in=[os.path.relpath(d, ROOT) for d in p.also_in])
+                for p in result.passages]
+    passages = with_gold_labels(passages) if gold_labels else passages
     encoder = CachedEncoder(load_encoder(model))
     vectors = encoder.encode([embedding_text(p) for p in passages])
     return Searcher(passages, vectors, encoder, taxonomy), passages, encoder

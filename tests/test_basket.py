@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -118,16 +117,24 @@ def test_missing_basket_is_empty_and_damaged_one_is_kept_aside(tmp_path: Path) -
     assert len(aside) == 1 and aside[0].read_text("utf-8") == "{not json"
 
 
-def test_a_failed_store_is_a_message_and_keeps_the_old_copy(tmp_path: Path) -> None:
+def test_a_failed_store_is_a_message_and_keeps_the_old_copy(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(UsageError, match="篮子无法存盘.*文件或文件夹不存在"):
         store_basket(basket_of(CAUSE), tmp_path / "gone" / BASKET_FILE)
     path = tmp_path / BASKET_FILE
     store_basket(basket_of(CAUSE), path)
     before = path.read_bytes()
-    (tmp_path / f".{BASKET_FILE}.tmp-{os.getpid()}").mkdir()  # the temp name is taken
-    with pytest.raises(UsageError, match="篮子无法存盘"):
+    import duizhao.userfiles
+
+    def full_disk(src: object, dst: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(duizhao.userfiles.os, "replace", full_disk)
+    with pytest.raises(UsageError, match="篮子无法存盘.*空间"):
         store_basket(basket_of(CAUSE, MEASURE), path)
+    monkeypatch.undo()
     assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [BASKET_FILE]  # no temp file left
 
 
 def test_draft_from_basket_writes_and_remembers_settings(tmp_path: Path) -> None:

@@ -77,3 +77,26 @@ def test_cleaning_only_removes(text: str) -> None:
     out = cleaned(text).text.replace("\n", "")
     it = iter(text)
     assert all(ch in it for ch in out)
+
+
+def test_an_odd_line_broken_mid_sentence_is_rejoined_outside_a_pdf_paste() -> None:
+    """Most lines whole, a few keeping a page's break: each half would become a passage."""
+    text = ("一、存在的问题\n"
+            "1.学习方面。对党的创新理论学习满足于集中学习，个人自学时间少，常以案件多、警情\n"
+            "多为由把学习往后放。\n"
+            "2.作风方面。接待群众态度生硬。3.服务意识有所弱化\n"
+            "工作年限长了，有时把工作看成例行公事。\n"
+            "（一）在学懂弄通做实创新理论，把握正确政治方向方面\n"
+            "对理论学习重视不够。\n"
+            + "平时忙于具体事务，理论学习多是挤时间、赶进度，学得不够深入系统。\n" * 6)
+    lines = clean(SourceText("a.txt", text, "txt")).text.split("\n")
+    assert "1.学习方面。对党的创新理论学习满足于集中学习，个人自学时间少，常以案件多、警情多为由把学习往后放。" in lines
+    assert "工作年限长了，有时把工作看成例行公事。" in lines  # after a point title: its body
+    assert "对理论学习重视不够。" in lines  # after a heading
+
+
+def test_ascii_sentence_ends_do_not_make_a_pdf_paste() -> None:
+    """Lines ending in an ASCII "." are whole sentences: not joined as a PDF's broken lines."""
+    text = "".join(f"({n})第{n}方面的问题.这一方面的具体表现有很多,有的群众反映办事要跑好几趟.\n"
+                   for n in "一二三四五")
+    assert clean(SourceText("a.txt", text, "txt")).text == text

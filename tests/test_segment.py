@@ -170,3 +170,17 @@ def test_first_second_words_and_traditional_headings() -> None:
         "首先，学习不够。其次，作风不实。最后，纪律松弛。", "最后形成了报告。其次，作风不实。")] == [3, 0]
     assert match_section("問題產生的根源", TAX) == "cause"
     assert match_section("2021年度民主生活會整改落實情況", TAX) == "rectification"
+
+
+def test_ascii_punctuation_splits_points_like_full_width() -> None:
+    """A document typed with ASCII punctuation: "(一)理论学习方面.一是…;二是…." holds two points."""
+    text = ("材料\n一、存在的主要问题\n"
+            "(一)理论学习方面.一是学习不够经常,流于读文件;二是学用结合不紧,思考不深.\n"
+            "(二)廉洁自律方面.对村级小微权力监督还不够到位,村务公开不及时.\n"
+            "二、整改措施\n(一)加强理论学习.坚持每月集中学习1.5天以上.\n")
+    _, found = segs(text)
+    texts = [s.text for s in found]
+    assert "一是学习不够经常,流于读文件;" in texts
+    assert "二是学用结合不紧,思考不深." in texts
+    assert any(t.startswith("对村级小微权力监督") for t in texts)
+    assert any("1.5天" in t for t in texts)  # a decimal point is not a sentence end

@@ -102,3 +102,15 @@ def test_user_file_from_the_environment(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setenv(THESAURUS_ENV, str(tmp_path / "t.toml"))
     assert user_thesaurus_paths() == [tmp_path / "t.toml"]
     assert user_thesaurus_paths(tmp_path / "x.toml") == [tmp_path / "x.toml"]
+
+
+def test_a_user_file_that_is_a_fifo_is_named_not_read(tmp_path: Path) -> None:
+    """A FIFO named like a thesaurus (or taxonomy) used to hang the command that read it."""
+    import os
+
+    fifo = tmp_path / "mine.toml"
+    os.mkfifo(fifo)
+    with pytest.raises(UsageError, match="无法读取同义词表.*mine.toml"):
+        load_thesaurus([fifo])
+    with pytest.raises(UsageError, match="无法读取分类文件.*mine.toml"):
+        load_taxonomy(fifo)

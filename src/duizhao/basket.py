@@ -14,7 +14,6 @@ Ctrl-C, a crash or a closed terminal loses nothing; the next shell restores it.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -27,6 +26,7 @@ from duizhao.draft import Draft, DraftInfo, Entry, Labels, Source, lay_out, writ
 from duizhao.errors import ReadError, UsageError, os_reason
 from duizhao.models import Passage
 from duizhao.read.walk import open_regular
+from duizhao.userfiles import atomic_write
 
 BASKET_FILE = "basket.json"
 FORMAT = 1
@@ -216,21 +216,12 @@ def load_basket(path: Path, labels: Labels | None = None) -> tuple[Basket, str |
 
 def store_basket(basket: Basket, path: Path) -> None:
     """Write the basket atomically (temp file, fsync, rename): old or new, never half."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     data = json.dumps(basket.to_json(), ensure_ascii=False, indent=1)
     try:
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        atomic_write(path, lambda tmp: tmp.write_text(data, encoding="utf-8"))
     except OSError as exc:
         raise UsageError(f"篮子无法存盘（{path}）：{os_reason(exc)}",
                          f"Cannot store the basket at {path}: {exc}") from exc
-    finally:
-        with contextlib.suppress(OSError):  # nothing left behind; never mask the real error
-            tmp.unlink(missing_ok=True)
-
 
 def draft_from_basket(index_dir: Path, output: Path, *, title: str | None = None,
                       unit: str | None = None, name: str | None = None,

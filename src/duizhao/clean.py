@@ -43,7 +43,7 @@ _TAIL_START = re.compile(r"^(?:上一篇|下一篇|相关推荐|相关文章|相
 _WATERMARK = re.compile(
     r"[（(](?:本文)?(?:来源|转自|摘自|由)?[:：]?[^（）()\n。，,:：]{2,12}(?<!互联|物联|局域|因特)网"
     r"(?:原创|整理|分享|网友分享|投稿|首发)*[）)]|[（(]?(?:https?://|www\.)[A-Za-z0-9./_-]+[）)]?")
-_TERMINAL = set("。！？；：…”\"）)!?;:」』")
+_TERMINAL = set("。！？；：…”\"）)!?;:」』.")
 _BLOCK_MARKER = re.compile(
     r"^(?:[一二三四五六七八九十]{1,3}\s*[、.．]|[（(]\s*[一二三四五六七八九十\d]{1,3}\s*[）)]|"
     r"\d{1,2}\s*[.．、](?!\d)|第[一二三四五六七八九十]{1,3}[，,、：:]|"
@@ -56,6 +56,8 @@ FULL_LINE = 0.75  # a line ending a sentence this close to the page width may go
 LONG_LINE = 0.6  # a line stopping mid-sentence this long was broken by the page, not the writer
 _INLINE_START = re.compile(r"^(?:第?[一二三四五六七八九十]{1,3}是|其[一二三四五六七八九十][，,、])")
 _CLOSING = ("以上", "总之", "今后", "我将", "我们将", "班子将")
+BROKEN_MIN = 20  # a line stopping mid-sentence at least this long may have been broken
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def clean(source: SourceText) -> SourceText:
@@ -67,6 +69,8 @@ def clean(source: SourceText) -> SourceText:
     order = sorted(keep)
     pdf = _looks_like_pdf(lines, order)
     groups = _pdf_paragraphs(lines, order) if pdf else [[i] for i in order]
+    if not pdf and source.format in ("txt", "md"):
+        groups = _rejoin_broken(lines, groups, source.heading_levels)
     out: list[str] = []
     hints: dict[int, int] = {}
     for group in groups:
@@ -164,6 +168,41 @@ def _pdf_paragraphs(lines: list[str], order: list[int]) -> list[list[int]]:
         else:
             groups.append([i])
     return groups
+
+
+def _rejoin_broken(lines: list[str], groups: list[list[int]],
+                   headings: dict[int, int]) -> list[list[int]]:
+    """Outside a whole PDF paste, re-join the odd prose line broken mid-sentence.
+
+    A few lines of a document pasted from a PDF or a web page often keep the page's break
+    (``…常常以案件多、警情\n多为由把学习往后放…``); each half would become a passage. A line is
+    joined to the one before when that one is prose (it holds a sentence end, or commas and no
+    opening marker — a heading holds neither), stops mid-sentence on a Chinese character, and
+    the line itself opens no new point.
+    """
+    out: list[list[int]] = []
+    for group in groups:
+        if out and group[0] not in headings and out[-1][-1] not in headings and _broken(
+                _visible(lines[out[-1][-1]]), _visible(lines[group[0]])):
+            out[-1].extend(group)
+        else:
+            out.append(group)
+    return out
+
+
+def _broken(before: str, after: str) -> bool:
+    if len(before) < BROKEN_MIN or not after or not _CJK_CHAR.match(before[-1]):
+        return False
+    if _BLOCK_MARKER.match(after) or _INLINE_START.match(after) or after.startswith(_CLOSING):
+        return False
+    if not _CJK_CHAR.match(after[0]):
+        return False
+    tail = re.split(r"[。；;！？]", before)[-1]
+    if _BLOCK_MARKER.match(tail) or _INLINE_START.match(tail):
+        return False  # the line ends with the next point's title: its body follows
+    prose = bool(re.search(r"[。；;！？]", before)) or (
+        bool(re.search(r"[，,]", before)) and not _BLOCK_MARKER.match(before))
+    return prose
 
 
 def _continues(previous: str, line: str, width: int, first: bool) -> bool:

@@ -17,9 +17,10 @@ LEVEL3 = re.compile(r"(?:\d{1,2}\s*[.．、](?!\d)|[（(]\s*\d{1,2}\s*[）)]\s*[
 _INLINE = re.compile(rf"(第)?([{CN}]{{1,3}})(是|[，,、：:])|其([{CN}])[，,、：:]"
                      r"|(首先|其次|再次|最后)[，,、：:]")
 _SEQUENCE_WORDS = {"首先": 1, "其次": 2, "再次": 3, "最后": 0}  # 最后 closes any run ≥ 2
-BOUNDARY = set("。；;！!？?：:”\"」 \t　\n")
-HEAD_END = re.compile(r"[。：:]")
-_SENTENCE_END = re.compile(r"[。！？；!?;]")
+# ASCII punctuation (方面.一是…;二是…) counts like full-width; a "." between digits does not
+BOUNDARY = set("。．.；;！!？?：:”\"」 \t　\n")
+HEAD_END = re.compile(r"[。．：:]|(?<!\d)\.(?!\d)")
+_SENTENCE_END = re.compile(r"[。．！？；!?;]|(?<!\d)\.(?!\d)")
 TRAIL = "。．.：:；;，, \t　"
 
 

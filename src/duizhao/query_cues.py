@@ -15,9 +15,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from duizhao.errors import UsageError, os_reason
+from duizhao.errors import UsageError
 from duizhao.simplified import to_simplified
 from duizhao.taxonomy import Taxonomy
+from duizhao.userfiles import read_user_toml
 
 # Punctuation that ends a clause: a role statement never reaches across it.
 CLAUSE_END = "，。,；;！!？?、\n"
@@ -194,12 +195,5 @@ def load_query_cues(path: str | Path | None = None,
         text = resources.files("duizhao").joinpath("data/query_cues.toml").read_text("utf-8")
         return _parse(tomllib.loads(text), "default", taxonomy)
     file = Path(path)
-    try:
-        data = tomllib.loads(file.read_text("utf-8-sig"))
-    except OSError as exc:
-        raise UsageError(f"无法读取查询提示词文件 {file}：{os_reason(exc)}。",
-                         f"Cannot read query cue file {file}: {exc}") from exc
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(f"查询提示词文件 {file} 不是有效的 UTF-8 TOML：{exc}",
-                         f"Query cue file {file} is not valid UTF-8 TOML: {exc}") from exc
+    data = read_user_toml(file, "查询提示词文件")
     return _parse(data, str(file), taxonomy)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from duizhao.errors import UsageError
+from duizhao.userfiles import read_user_text
 
 Kind = Literal["role", "section", "dimension"]
 KINDS: tuple[Kind, ...] = ("role", "section", "dimension")
@@ -196,11 +197,7 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
         text = resources.files("duizhao").joinpath("data/taxonomy.toml").read_text("utf-8")
         return _parse(tomllib.loads(text), "default")
     file = Path(path)
-    try:
-        text = file.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"无法读取分类文件 {file}：{exc}",
-                         f"Cannot read taxonomy file {file}: {exc}") from exc
+    text = read_user_text(file, "分类文件")
     try:
         data = json.loads(text) if file.suffix == ".json" else tomllib.loads(text)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:

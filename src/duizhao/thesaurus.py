@@ -23,9 +23,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from duizhao.errors import UsageError, os_reason
+from duizhao.errors import UsageError
 from duizhao.simplified import to_simplified
 from duizhao.taxonomy import Taxonomy
+from duizhao.userfiles import read_user_toml
 
 DEFAULT_WEIGHT = 0.6
 # Loose matching: people rarely type an entry's wording exactly ("跟群众说话没耐心" for
@@ -214,19 +215,7 @@ def _parse(data: dict[str, Any], source: str, taxonomy: Taxonomy | None) -> list
 
 
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text("utf-8-sig")
-    except OSError as exc:
-        raise UsageError(f"无法读取同义词表 {path}：{os_reason(exc)}。请检查路径。",
-                         f"Cannot read thesaurus {path}: {exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"同义词表 {path} 不是 UTF-8 编码。请另存为 UTF-8。",
-                         f"Thesaurus {path} is not UTF-8.") from exc
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"同义词表 {path} 不是有效的 TOML：{exc}",
-                         f"Thesaurus {path} is not valid TOML: {exc}") from exc
+    return read_user_toml(path, "同义词表")
 
 
 def load_thesaurus(extra: Iterable[str | Path] = (), taxonomy: Taxonomy | None = None,

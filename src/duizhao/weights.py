@@ -15,7 +15,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from duizhao.errors import UsageError, os_reason
+from duizhao.errors import UsageError
+from duizhao.userfiles import read_user_toml
 
 FORMAT = 1
 # name → (lowest, highest): the range a weight may take; all are plain numbers.
@@ -80,12 +81,5 @@ def load_weights(path: str | Path | None = None) -> Weights:
     if path is None:
         text = resources.files("duizhao").joinpath("data/ranking.toml").read_text("utf-8")
         return parse_weights(tomllib.loads(text))
-    try:
-        data = tomllib.loads(Path(path).read_text("utf-8"))
-    except OSError as exc:
-        raise UsageError(f"无法读取排序权重文件 {path}：{os_reason(exc)}。",
-                         f"Cannot read ranking weights {path}: {exc}") from exc
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(f"排序权重文件 {path} 不是有效的 UTF-8 TOML：{exc}",
-                         f"Ranking weights {path} is not valid UTF-8 TOML: {exc}") from exc
+    data = read_user_toml(path, "排序权重文件")
     return parse_weights(data, str(path))

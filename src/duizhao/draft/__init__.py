@@ -9,8 +9,6 @@ save never leaves half a file, and an existing file is replaced only when asked.
 
 from __future__ import annotations
 
-import contextlib
-import os
 from pathlib import Path
 
 from duizhao.draft.layout import (
@@ -23,6 +21,7 @@ from duizhao.draft.layout import (
     lay_out,
 )
 from duizhao.errors import UsageError, os_reason
+from duizhao.userfiles import atomic_write
 
 DRAFT_SUFFIXES = (".docx", ".md")
 
@@ -59,8 +58,8 @@ def write_draft(draft: Draft, path: Path, sources: bool = True, overwrite: bool 
     check_target(path)
     if path.exists() and not overwrite:
         raise UsageError(f"{path} 已存在，未覆盖。", f"{path} exists; not overwritten.")
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
+
+    def write(tmp: Path) -> None:
         if path.suffix.lower() == ".md":
             from duizhao.draft.markdown import to_markdown
 
@@ -69,13 +68,10 @@ def write_draft(draft: Draft, path: Path, sources: bool = True, overwrite: bool 
             from duizhao.draft.word import write_docx
 
             write_docx(draft, tmp, sources)
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+
+    try:
+        atomic_write(path, write)
     except OSError as exc:
         raise UsageError(f"无法写入 {path}：{os_reason(exc)}",
                          f"Cannot write {path}: {exc}") from exc
-    finally:
-        with contextlib.suppress(OSError):  # nothing left behind; never mask the real error
-            tmp.unlink(missing_ok=True)
     return path

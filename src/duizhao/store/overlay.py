@@ -13,8 +13,6 @@ A correction whose value the taxonomy no longer has is *orphaned*: it is kept in
 from __future__ import annotations
 
 import json
-import os
-import uuid
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from duizhao.errors import IndexCorruptError, ReadError
 from duizhao.models import Label, Passage
 from duizhao.read.walk import open_regular
 from duizhao.taxonomy import Taxonomy
+from duizhao.userfiles import atomic_write
 
 Corrections = dict[str, dict[str, str]]
 CORRECTIONS = "corrections.json"
@@ -59,14 +58,8 @@ def read_corrections(directory: Path, legacy_version: Path | None = None) -> Cor
 
 def write_corrections(directory: Path, corrections: Corrections) -> None:
     """Replace the corrections file atomically (the caller holds the writer lock)."""
-    path = Path(directory) / CORRECTIONS
-    tmp = path.with_name(f".{CORRECTIONS}.{uuid.uuid4().hex[:8]}.tmp")
-    with tmp.open("w", encoding="utf-8") as out:
-        json.dump(corrections, out, ensure_ascii=False, indent=1, sort_keys=True)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, path)
-
+    text = json.dumps(corrections, ensure_ascii=False, indent=1, sort_keys=True)
+    atomic_write(Path(directory) / CORRECTIONS, lambda tmp: tmp.write_text(text, "utf-8"))
 
 def orphaned(corrections: Corrections, taxonomy: Taxonomy) -> list[tuple[str, str, str]]:
     """(key, kind, value) of every correction whose value ``taxonomy`` does not have."""
