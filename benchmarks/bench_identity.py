@@ -43,7 +43,7 @@ def results(workdir: Path, documents: int) -> dict[str, Any]:
     encoder = HashEncoder()
     duizhao.embed.load_encoder = lambda name_or_path=None: encoder  # type: ignore[assignment]
     library.build([docs], index, progress=False, encoder=encoder)
-    searcher = Searcher.open(index)
+    searcher = Searcher.open(index, model=encoder.name)
     queries = [json.loads(line)["query"] for line in
                (ROOT / "eval" / "queries.jsonl").read_text("utf-8").splitlines() if line]
     out: dict[str, Any] = {"passages": searcher.size, "results": {}}
