@@ -306,6 +306,15 @@ class Searcher:
             self._documents_using[key] = np.bincount(codes, weights=hits) >= minimum
         return self._documents_using[key][codes[rows]]
 
+    def keyword_passages(self, text: str, k: int) -> list[Passage]:
+        """The ``k`` passages plain BM25 ranks first for ``text``'s words: no reading of the
+        request, no priors. What the copy check wants of a draft sentence (check/), and
+        a fraction of a full search's cost."""
+        from duizhao.simplified import to_simplified
+
+        _, rows = self.keyword.search(self._tokenize(to_simplified(text)), k, self._live)
+        return [self.passages[int(r)] for r in rows]
+
     def _text(self, row: int) -> str:
         reader = getattr(self.passages, "text", None)
         return reader(int(row)) if reader is not None else self.passages[int(row)].text

@@ -26,8 +26,7 @@ MIN_CHARS = 4  # shorter sentences ("是。") are not measured
 
 
 class CandidateSearcher(Protocol):
-    def search(self, query: str, filters: Any = ..., k: int = ..., mode: str = ...,
-               offset: int = ...) -> Any: ...
+    def keyword_passages(self, text: str, k: int) -> list[Passage]: ...
 
 
 @dataclass
@@ -78,12 +77,11 @@ def closest(searcher: CandidateSearcher, sentence: str) -> tuple[float, Passage 
     key = sentence_key(sentence)
     if len(key) < MIN_CHARS:
         return 0.0, None
-    result = searcher.search(sentence, k=CANDIDATES, mode="keyword")
     best, source = 0.0, None
-    for hit in result.hits:
-        share = copied_share(key, letters(hit.passage.text))
+    for passage in searcher.keyword_passages(sentence, CANDIDATES):
+        share = copied_share(key, letters(passage.text))
         if share > best:
-            best, source = share, hit.passage
+            best, source = share, passage
     return best, source if best >= SOURCE_MIN else None
 
 
