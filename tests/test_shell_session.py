@@ -59,6 +59,10 @@ class ListSearcher:
         return SearchResult(query=query, hits=hits, filters=filters, mode=mode,
                             matching=len(ok), note=None)
 
+    def keyword_passages(self, text: str, k: int) -> list[Passage]:
+        """The copy check's candidates: here every passage, in list order."""
+        return self.passages[:k]
+
     def context(self, passage_id: str, radius: int = 2) -> list[Passage]:
         i = next(i for i, p in enumerate(self.passages) if p.id == passage_id)
         doc = self.passages[i].doc
