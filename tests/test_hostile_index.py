@@ -224,3 +224,18 @@ def test_user_files_linked_to_a_device_are_refused_not_read(index: Path, name: s
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert name in result.stderr
     assert os.path.islink(index / name)  # named, left for the user, not replaced
+
+
+def test_a_damaged_index_whose_document_list_is_a_device_is_rebuilt_not_read(
+        index: Path, tmp_path: Path) -> None:
+    """The rebuild of a damaged index reads its document list; a link to /dev/zero there
+    must be refused like any other non-regular file, not read forever."""
+    version = store.current_version(index)
+    (version / store.DOCUMENTS).unlink()
+    os.symlink("/dev/zero", version / store.DOCUMENTS)
+    result = subprocess.run([sys.executable, str(FAKE_CLI), "build", str(tmp_path / "docs"),
+                             "--index", str(index), "-q", "--replace"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "旧索引无法读取" in result.stderr
+    assert len(open_index(index, search=False).documents) == 3

@@ -46,8 +46,8 @@ from duizhao.store import (
     EncoderInfo,
     LoadedIndex,
     check_tokenizer,
-    current_version,
     find_document,
+    live_version,
     open_index,
     orphaned,
     pause,
@@ -138,7 +138,7 @@ def build(paths: Iterable[Path | str] | None, index_dir: Path, model: str | None
     report = BuildReport(index_dir)
     with writer_lock(index_dir):
         old, held = _held_documents(index_dir, report)
-        corrections = read_corrections(index_dir, _live_version(index_dir))
+        corrections = read_corrections(index_dir, live_version(index_dir))
         _check_orphans(corrections, taxonomy, taxonomy_path)
         given = [Path(p) for p in paths] if paths is not None else (
             [] if held else [Path(DEFAULT_CORPUS)])
@@ -166,13 +166,6 @@ def build(paths: Iterable[Path | str] | None, index_dir: Path, model: str | None
     return report
 
 
-def _live_version(index_dir: Path) -> Path | None:
-    try:
-        return current_version(index_dir)
-    except IndexError_:
-        return None
-
-
 def _held_documents(index_dir: Path, report: BuildReport
                     ) -> tuple[LoadedIndex | None, list[DocumentRecord]]:
     """The index's documents before a build (its loaded form when it can be read).
@@ -184,14 +177,20 @@ def _held_documents(index_dir: Path, report: BuildReport
         old = open_index(index_dir, search=False)
         return old, list(old.documents)
     except IndexError_ as exc:
-        version = _live_version(index_dir)
+        version = live_version(index_dir)
         if version is None and not (index_dir / "CURRENT").exists():
             return None, []
         report.warnings.append(f"旧索引无法读取（{exc.zh}），将按其文档清单重新读取源文件。")
+        if version is None:
+            return None, []
         try:
             import json
 
-            data = json.loads(((version or index_dir) / DOCUMENTS).read_text("utf-8"))
+            from duizhao.read.walk import open_regular
+
+            # a damaged index may hold anything: never a read that a FIFO or device can hang
+            with open_regular(version / DOCUMENTS, DOCUMENTS) as handle:
+                data = json.loads(handle.read().decode("utf-8"))
             return None, [DocumentRecord.from_json(d) for d in data]
         except Exception:  # noqa: BLE001 - a damaged list: nothing to keep but the files given
             return None, []

@@ -39,7 +39,7 @@ from duizhao.store.format import (
     find_document,
     text_hash,
 )
-from duizhao.store.load import LoadedIndex, current_version, open_index
+from duizhao.store.load import LoadedIndex, current_version, live_version, open_index
 from duizhao.store.overlay import (
     CORRECTIONS,
     DOC_CORRECTION,
@@ -66,7 +66,7 @@ __all__ = [
     "CORRECTIONS", "CURRENT", "DOCUMENTS", "DOC_CORRECTION", "LOCK", "MANIFEST", "PASSAGES",
     "REQUIRED", "TAXONOMY", "TOKENS", "VECTORS", "Corrections", "DocumentRecord", "EncoderInfo",
     "LoadedIndex", "Manifest", "apply_corrections", "check_tokenizer", "cleanup",
-    "current_version", "documents_from_passages", "file_sha256", "find_document", "open_index",
-    "orphaned", "pause", "read_corrections", "rewrite_index", "text_hash", "write_corrections",
-    "write_index", "writer_lock",
+    "current_version", "documents_from_passages", "file_sha256", "find_document",
+    "live_version", "open_index", "orphaned", "pause", "read_corrections", "rewrite_index",
+    "text_hash", "write_corrections", "write_index", "writer_lock",
 ]

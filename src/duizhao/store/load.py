@@ -144,6 +144,15 @@ class LoadedIndex:
         return found
 
 
+def live_version(directory: Path) -> Path | None:
+    """The live version directory, or None when there is none or ``CURRENT`` is damaged
+    (for writers, which must go on: a build replaces a damaged index)."""
+    try:
+        return current_version(directory)
+    except DuizhaoError:
+        return None
+
+
 def current_version(directory: Path) -> Path:
     """The live version directory, or ``IndexMissingError`` when there is none."""
     pointer = directory / CURRENT

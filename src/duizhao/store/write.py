@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from duizhao.config import TEST_PAUSE_ENV
-from duizhao.errors import DuizhaoError, IndexError_, IndexLockedError, UsageError, os_reason
+from duizhao.errors import IndexError_, IndexLockedError, UsageError, os_reason
 from duizhao.models import Passage
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ from duizhao.store.format import (
     file_sha256,
     text_hash,
 )
-from duizhao.store.load import current_version
+from duizhao.store.load import live_version
 from duizhao.store.overlay import CORRECTIONS, read_corrections, write_corrections
 from duizhao.store.segments import NpyRows, write_segment
 from duizhao.taxonomy import Taxonomy
@@ -256,11 +256,7 @@ def _commit(directory: Path, tmp: Path, manifest: Manifest, known: dict[str, dic
 def _keep_corrections(directory: Path, corrections: dict[str, dict[str, str]]) -> None:
     """Add ``corrections`` to the user's file beside the versions; never drop one (a damaged
     file stops the write: it is named, not replaced)."""
-    try:
-        legacy: Path | None = current_version(directory)
-    except DuizhaoError:
-        legacy = None
-    held = read_corrections(directory, legacy)
+    held = read_corrections(directory, live_version(directory))
     merged = {key: {**held.get(key, {}), **corrections.get(key, {})}
               for key in {**held, **corrections}}
     if merged != held or not (directory / CORRECTIONS).is_file():
@@ -312,10 +308,8 @@ def documents_from_passages(passages: list[Passage]) -> list[DocumentRecord]:
 
 def cleanup(directory: Path) -> None:
     """Remove temp dirs left by killed writers and versions no longer live (writer only)."""
-    try:
-        live = current_version(directory).name
-    except DuizhaoError:
-        live = None
+    version = live_version(directory)
+    live = version.name if version is not None else None
     for child in directory.iterdir():
         stale_tmp = child.name.startswith(".tmp-")
         old = _VERSION_RE.match(child.name) and child.name != live
