@@ -175,3 +175,42 @@ def test_searching_the_stored_index_equals_searching_it_in_memory(index: Path) -
                     [(h.passage.id, h.outside_filters) for h in b.hits]
                 np.testing.assert_allclose([h.score for h in a.hits], [h.score for h in b.hits],
                                            rtol=1e-5, atol=1e-6)
+
+
+def test_point_titles_and_lengths_are_stored_and_an_index_without_them_ranks_the_same(
+        index: Path) -> None:
+    """Ranking reads each candidate's title and length from the index (no text parse); an index
+    written before they were stored works them out from the texts, with the same results."""
+    import json
+
+    from duizhao.markers import simplified_title
+    from duizhao.search import _doc_codes
+    from duizhao.store.format import MANIFEST, RANKING_FILES, manifest_checksum
+
+    def searcher() -> Searcher:
+        loaded = open_index(index)
+        return Searcher(loaded.passages.physical(), loaded.vectors.physical(), FakeEncoder(),
+                        loaded.taxonomy, loaded.dense, loaded.keyword, labels=loaded.labels,
+                        deleted=loaded.deleted, doc_codes=_doc_codes(loaded))
+
+    def ranked(s: Searcher) -> list[list[tuple[str, float]]]:
+        return [[(h.passage.id, round(h.score, 6)) for h in s.search(q, f, k=8).hits]
+                for q in ("理论学习不深入", "学习不主动的问题", "联系群众不够 工作作风")
+                for f in (Filters(), Filters(section="problem"))]
+
+    table = open_index(index).passages.physical()
+    rows = np.arange(len(table))
+    assert [table.title(r) for r in rows] == [simplified_title(p.text) for p in table]
+    assert [table.chars(r) for r in rows] == [len(p.text) for p in table]
+    assert any(table.title(r) for r in rows)  # the samples' points have titles
+    with_titles = ranked(searcher())
+
+    manifest_path = store.current_version(index) / MANIFEST
+    manifest = json.loads(manifest_path.read_text("utf-8"))
+    for name in RANKING_FILES:  # as an index written before titles were stored
+        del manifest["files"][f"s0001.{name}"]
+    manifest["checksum"] = manifest_checksum(manifest)
+    manifest_path.write_text(json.dumps(manifest), "utf-8")
+    old = open_index(index).passages.physical()
+    assert old.title(0) is None and old.chars(0) is None
+    assert ranked(searcher()) == with_titles

@@ -120,3 +120,11 @@ def point_title(text: str) -> str | None:
                   r"|(?:首先|其次|再次|最后)[，,、])", "", body)
     head = HEAD_END.split(body, maxsplit=1)[0].strip()
     return head if 0 < len(head) <= 60 else None
+
+
+def simplified_title(text: str) -> str:
+    """The point's title in simplified characters, "" if none: what ranking matches a request
+    against (``ranking.title_match``), stored per passage when an index is written."""
+    from duizhao.simplified import to_simplified
+
+    return to_simplified(point_title(text) or "")

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from duizhao.markers import point_title
+from duizhao.markers import simplified_title
 from duizhao.query import QueryPlan, understand
 from duizhao.query_cues import QueryCues, load_query_cues
 from duizhao.semantic import MeaningIndex
@@ -304,11 +304,6 @@ def word_bands(rows: Sequence[int], query: PreparedQuery, rows_info: RowLabels) 
     rarity = np.log1p(len(texts) / (1.0 + held.sum(axis=0)))
     share = held @ rarity / rarity.sum()
     return np.floor(share * WORD_BANDS + 1e-9).astype(np.int64)
-
-
-def simplified_title(text: str) -> str:
-    """A point's own title (``markers.point_title``) in simplified characters, "" if none."""
-    return to_simplified(point_title(text) or "")
 
 
 def title_match(scored: Sequence[tuple[int, float]], query: PreparedQuery,

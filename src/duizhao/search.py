@@ -28,6 +28,7 @@ from duizhao.background import Background, peek_encoder, warm_encoder, warm_jieb
 from duizhao.embed import encoder_to_load
 from duizhao.errors import EncoderMismatchError, UsageError
 from duizhao.fusion import rrf, zscore_fusion
+from duizhao.markers import simplified_title
 from duizhao.models import Passage
 from duizhao.query import QueryPlan
 from duizhao.taxonomy import Kind, Taxonomy
@@ -284,16 +285,28 @@ class Searcher:
         return [self._text(r) for r in rows]
 
     def point_titles(self, rows: np.ndarray) -> list[str]:
-        """Each row's point title (ranking.simplified_title), worked out once per row."""
+        """Each row's point title (``markers.simplified_title``): stored in the index since
+        it was written with titles, else worked out from the text once per row."""
+        stored = getattr(self.passages, "title", None)
         cache = self._titles
+        out = []
         for r in rows.tolist():
-            if r not in cache:
-                cache[r] = ranking.simplified_title(self._text(r))
-        return [cache[r] for r in rows.tolist()]
+            title = cache.get(r)
+            if title is None:
+                title = stored(r) if stored is not None else None
+                if title is None:
+                    title = cache[r] = simplified_title(self._text(r))
+            out.append(title)
+        return out
 
     def text_lengths(self, rows: np.ndarray) -> np.ndarray:
-        return np.fromiter((len(self._text(r)) for r in rows), dtype=np.int64,
+        stored = getattr(self.passages, "chars", None)
+        return np.fromiter((self._length(r, stored) for r in rows.tolist()), dtype=np.int64,
                            count=len(rows))
+
+    def _length(self, row: int, stored: Any) -> int:
+        length = stored(row) if stored is not None else None
+        return len(self._text(row)) if length is None else length
 
     def from_documents_using(self, words: tuple[str, ...], minimum: int,
                              rows: np.ndarray) -> np.ndarray:

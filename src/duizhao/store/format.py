@@ -37,6 +37,12 @@ VECTORS = "vectors.npy"
 TOKENS = "tokens.jsonl"
 TEXTS = "texts.bin"  # each passage's text alone, UTF-8: what ranking reads per candidate
 TEXT_OFFSETS = "text_offsets.npy"
+# Written since the point-title change; a segment without them has its titles worked out
+# from its texts when ranked (older indexes open as before).
+TITLES = "titles.bin"  # each passage's point title, simplified, UTF-8 (ranking.title_match)
+TITLE_OFFSETS = "title_offsets.npy"
+CHARS = "chars.npy"  # (n,) int32: each text's length in characters (the short-passage penalty)
+RANKING_FILES = (TITLES, TITLE_OFFSETS, CHARS)
 SEGMENT_FILES = (PASSAGES, OFFSETS, IDS, DOC_CODES, DOCS, VECTORS, TOKENS, TEXTS, TEXT_OFFSETS,
                  "keyword.json",
                  "keyword_indptr.npy", "keyword_rows.npy", "keyword_tf.npy",

@@ -29,6 +29,7 @@ from duizhao.store.format import (
     LABELS,
     MANIFEST,
     PASSAGES,
+    RANKING_FILES,
     REQUIRED,
     SEGMENT_FILES,
     TAXONOMY,
@@ -208,7 +209,9 @@ def _load_version(directory: Path, version: Path, search: bool) -> LoadedIndex:
         taxonomy = taxonomy_from_json((version / TAXONOMY).read_text("utf-8"), str(version))
     except (DuizhaoError, ValueError, TypeError, AttributeError, RecursionError) as exc:
         raise _corrupt(directory, f"{TAXONOMY}: {exc}") from exc
-    segments = [SegmentArrays(version, s["name"], int(s["rows"]), manifest.encoder.dim)
+    segments = [SegmentArrays(version, s["name"], int(s["rows"]), manifest.encoder.dim,
+                              all(manifest.segment_file(s["name"], f) in manifest.files
+                                  for f in RANKING_FILES))
                 for s in manifest.segments]
     raw_labels = np.asarray(load_array(version / LABELS, mmap=True))
     deleted = load_array(version / DELETED)
@@ -223,7 +226,8 @@ def _load_version(directory: Path, version: Path, search: bool) -> LoadedIndex:
     live_rows = np.flatnonzero(~deleted) if live < rows else None
     passages = PassageTable([s.passages for s in segments], [s.offsets for s in segments],
                             taxonomy, _overlay(corrections, also_in, taxonomy), live_rows,
-                            texts=[(s.texts, s.text_offsets) for s in segments])
+                            texts=[(s.texts, s.text_offsets) for s in segments],
+                            titles=[s.titles for s in segments], chars=[s.chars for s in segments])
     vectors = VectorTable([s.vectors for s in segments], manifest.encoder.dim, live_rows)
     loaded = LoadedIndex(directory, manifest, passages, vectors, taxonomy, corrections, version,
                          labels, deleted, segments, raw_labels, also_in,

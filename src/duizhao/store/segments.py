@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from duizhao.errors import IndexCorruptError
+from duizhao.markers import simplified_title
 from duizhao.models import Passage
 from duizhao.store.format import (
     _REBUILD,
@@ -29,8 +30,11 @@ from duizhao.store.format import (
     IDS,
     OFFSETS,
     PASSAGES,
+    CHARS,
     TEXT_OFFSETS,
     TEXTS,
+    TITLE_OFFSETS,
+    TITLES,
     TOKENS,
     VECTORS,
     _expect,
@@ -76,12 +80,15 @@ def write_segment(directory: Path, name: str, passages: Iterable[Passage], vecto
     codes = {kind: {k: i for i, k in enumerate(taxonomy.keys(kind))} for kind in LABEL_KINDS}
     offsets = [0]
     text_offsets = [0]
+    title_offsets = [0]
+    chars: list[int] = []
     ids: list[bytes] = []
     docs: dict[str, int] = {}
     doc_codes: list[int] = []
     labels: list[tuple[int, int, int]] = []
     with (directory / f"{name}.{PASSAGES}").open("wb") as out, \
-            (directory / f"{name}.{TEXTS}").open("wb") as text_out:
+            (directory / f"{name}.{TEXTS}").open("wb") as text_out, \
+            (directory / f"{name}.{TITLES}").open("wb") as title_out:
         for p in passages:
             line = (json.dumps(p.to_json(), ensure_ascii=False) + "\n").encode("utf-8")
             out.write(line)
@@ -89,6 +96,10 @@ def write_segment(directory: Path, name: str, passages: Iterable[Passage], vecto
             text = p.text.encode("utf-8")
             text_out.write(text)
             text_offsets.append(text_offsets[-1] + len(text))
+            title = simplified_title(p.text).encode("utf-8")
+            title_out.write(title)
+            title_offsets.append(title_offsets[-1] + len(title))
+            chars.append(len(p.text))
             ids.append(p.id.encode("utf-8"))
             doc_codes.append(docs.setdefault(p.doc, len(docs)))
             labels.append((codes["role"][p.role.value], codes["section"][p.section.value],
@@ -96,6 +107,9 @@ def write_segment(directory: Path, name: str, passages: Iterable[Passage], vecto
     np.save(directory / f"{name}.{OFFSETS}", np.asarray(offsets, np.int64), allow_pickle=False)
     np.save(directory / f"{name}.{TEXT_OFFSETS}", np.asarray(text_offsets, np.int64),
             allow_pickle=False)
+    np.save(directory / f"{name}.{TITLE_OFFSETS}", np.asarray(title_offsets, np.int64),
+            allow_pickle=False)
+    np.save(directory / f"{name}.{CHARS}", np.asarray(chars, np.int32), allow_pickle=False)
     np.save(directory / f"{name}.{IDS}", np.asarray(ids, dtype="S") if ids
             else np.zeros(0, "S16"), allow_pickle=False)
     np.save(directory / f"{name}.{DOC_CODES}", np.asarray(doc_codes, np.int32),
@@ -121,7 +135,7 @@ def write_segment(directory: Path, name: str, passages: Iterable[Passage], vecto
 
     names = Postings.build(token_lines()).save(directory, f"{name}.")
     return ([f"{name}.{n}" for n in (PASSAGES, OFFSETS, IDS, DOC_CODES, DOCS, VECTORS, TOKENS,
-                                     TEXTS, TEXT_OFFSETS)]
+                                     TEXTS, TEXT_OFFSETS, TITLES, TITLE_OFFSETS, CHARS)]
             + names, np.asarray(labels, np.int16).reshape(-1, 3))
 
 
@@ -163,7 +177,11 @@ class NpyRows:
 class SegmentArrays:
     """One segment's arrays, memory-mapped and checked against each other (no hashing)."""
 
-    def __init__(self, version: Path, name: str, rows: int, dim: int) -> None:
+    def __init__(self, version: Path, name: str, rows: int, dim: int,
+                 ranking_files: bool = False) -> None:
+        """``ranking_files``: the manifest lists the segment's titles and character counts
+        (segments written before they existed work them out when ranked)."""
+
         def load(what: str) -> np.ndarray:
             # a plain ndarray view of the mapping: numpy.memmap's indexing is slow in Python
             return np.asarray(load_array(version / f"{name}.{what}", mmap=True))
@@ -194,6 +212,19 @@ class SegmentArrays:
                 and int(self.text_offsets[-1]) == self.texts.stat().st_size
                 and bool(np.all(np.diff(self.text_offsets) >= 0)), TEXT_OFFSETS,
                 f"{name}: offsets do not fit {TEXTS}")
+        self.titles: tuple[Path, np.ndarray] | None = None
+        self.chars: np.ndarray | None = None
+        if ranking_files:
+            titles, title_offsets, self.chars = (version / f"{name}.{TITLES}", load(TITLE_OFFSETS),
+                                                 load(CHARS))
+            _expect(title_offsets.dtype == np.int64 and title_offsets.shape == (rows + 1,)
+                    and int(title_offsets[0]) == 0
+                    and int(title_offsets[-1]) == titles.stat().st_size
+                    and bool(np.all(np.diff(title_offsets) >= 0)), TITLE_OFFSETS,
+                    f"{name}: offsets do not fit {TITLES}")
+            _expect(self.chars.dtype == np.int32 and self.chars.shape == (rows,), CHARS,
+                    f"{name}: bad character counts")
+            self.titles = (titles, title_offsets)
         _expect(self.ids.dtype.kind == "S" and self.ids.shape == (rows,), IDS, f"{name}: bad ids")
         _expect(self.doc_codes.dtype == np.int32 and self.doc_codes.shape == (rows,)
                 and (rows == 0 or 0 <= int(self.doc_codes.min())

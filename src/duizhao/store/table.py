@@ -35,8 +35,14 @@ class PassageTable(Sequence[Passage]):
     def __init__(self, files: list[Path], offsets: list[np.ndarray], taxonomy: Taxonomy,
                  overlay: Callable[[Passage], Passage] | None = None,
                  live: np.ndarray | None = None,
-                 texts: list[tuple[Path, np.ndarray]] | None = None) -> None:
+                 texts: list[tuple[Path, np.ndarray]] | None = None,
+                 titles: list[tuple[Path, np.ndarray] | None] | None = None,
+                 chars: list[np.ndarray | None] | None = None) -> None:
+        """``titles``/``chars`` per segment: its point titles and text lengths, stored at
+        build time so ranking reads no text for them (``None`` for a segment without)."""
         self._files = files
+        self._titles = [None if t is None else (_bytes_of(t[0]), t[1]) for t in titles or []]
+        self._chars = chars or []
         self._texts = texts or []  # (texts.bin, offsets) per segment: text without a parse
         self._text_fds: list[int | None] = [None] * len(self._texts)
         self._text_cache: dict[int, str] = {}
@@ -134,6 +140,30 @@ class PassageTable(Sequence[Passage]):
         self._text_cache[row] = text
         return text
 
+    def title(self, row: int) -> str | None:
+        """The stored point title of physical ``row`` (simplified; "" if it has none), or
+        ``None`` when its segment stores no titles (written before they were)."""
+        part, local = self._locate(row)
+        stored = self._titles[part] if part < len(self._titles) else None
+        if stored is None:
+            return None
+        data, offsets = stored
+        try:
+            return bytes(data[int(offsets[local]):int(offsets[local + 1])]).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise IndexCorruptError(f"索引已损坏：titles.bin 无法解码。{_REBUILD}",
+                                    f"Index is corrupt: titles.bin ({exc}). {_REBUILD_EN}") from exc
+
+    def chars(self, row: int) -> int | None:
+        """The length in characters of physical ``row``'s text, if its segment stores it."""
+        part, local = self._locate(row)
+        stored = self._chars[part] if part < len(self._chars) else None
+        return None if stored is None else int(stored[local])
+
+    def _locate(self, row: int) -> tuple[int, int]:
+        part = int(np.searchsorted(self._starts, row, side="right")) - 1
+        return part, row - int(self._starts[part])
+
     def _read(self, part: int, start: int, end: int) -> bytes:
         fd = self._fds[part]
         if fd is None:
@@ -173,6 +203,13 @@ class PassageTable(Sequence[Passage]):
             self.close()
         except Exception:  # noqa: BLE001 - interpreter shutdown
             pass
+
+
+def _bytes_of(path: Path) -> np.ndarray:
+    """A file's bytes, memory-mapped (an empty file cannot be mapped: an empty array)."""
+    if path.stat().st_size == 0:
+        return np.zeros(0, dtype=np.uint8)
+    return np.asarray(np.memmap(path, dtype=np.uint8, mode="r"))
 
 
 class VectorTable:
