@@ -69,3 +69,20 @@ def test_save_load_roundtrip_without_pickle(tmp_path):
     loaded = KeywordIndex.load(tmp_path)
     query = tokenize("八项规定 两个维护")
     assert np.array_equal(loaded.search(query, 3)[1], index.search(query, 3)[1])
+
+
+def test_postings_carry_their_document_lengths_and_blocks_without_them_score_the_same(tmp_path):
+    """Each posting stores its document's length (read in order when a term is scored);
+    a block saved before that existed gathers the lengths and gives the same scores."""
+    index = KeywordIndex.build(TOKENS)
+    part = index.parts[0]
+    assert np.array_equal(part.post_len, part.doc_len[part.rows])
+    index.save(tmp_path)
+    with_lengths = KeywordIndex.load(tmp_path)
+    without = KeywordIndex.load(tmp_path, post_len=(False,))
+    assert with_lengths.parts[0].post_len is not None and without.parts[0].post_len is None
+    query = tokenize("四个意识 廉洁自律 主体责任 八项规定")
+    weights = {t: w for t, w in zip(query, [1.0, 0.4, 0.7, 1.0, 0.3, 0.5, 1.0, 1.0],
+                                    strict=False)}
+    assert np.array_equal(with_lengths.weighted_scores(weights), without.weighted_scores(weights))
+    assert with_lengths.weighted_scores(weights).max() > 0

@@ -33,6 +33,7 @@ K1 = 1.5
 B = 0.75
 META_FILE = "keyword.json"
 ARRAYS = ("indptr", "rows", "tf", "doc_len")
+POST_LEN = "post_len"  # optional: each posting's document length (written since it existed)
 CHUNK = 20_000  # passages turned into arrays at a time while building
 
 
@@ -40,10 +41,14 @@ class Postings:
     """One segment's postings in CSR form: ``rows[indptr[t]:indptr[t+1]]`` hold term ``t``."""
 
     def __init__(self, vocab: list[str], indptr: np.ndarray, rows: np.ndarray, tf: np.ndarray,
-                 doc_len: np.ndarray) -> None:
+                 doc_len: np.ndarray, post_len: np.ndarray | None = None) -> None:
+        """``post_len``: each posting's document length, beside its tf, so scoring a term
+        reads its postings in order instead of gathering ``doc_len`` row by row (blocks
+        written before it existed have ``None`` and gather)."""
         self.vocab = vocab
         self.term_id = {term: i for i, term in enumerate(vocab)}
         self.indptr, self.rows, self.tf, self.doc_len = indptr, rows, tf, doc_len
+        self.post_len = post_len
 
     @property
     def size(self) -> int:
@@ -98,27 +103,30 @@ class Postings:
             out_rows[pos], out_tf[pos] = r[order], f[order]
             cursor += np.bincount(ts, minlength=len(vocab))
         chunks.clear()
-        return cls(vocab, indptr, out_rows, out_tf, np.concatenate(lens))
+        doc_len = np.concatenate(lens)
+        return cls(vocab, indptr, out_rows, out_tf, doc_len, doc_len[out_rows])
 
     def save(self, directory: Path, prefix: str = "", k1: float = K1, b: float = B) -> list[str]:
         meta = {"format": 2, "k1": k1, "b": b, "size": self.size, "vocab": self.vocab}
         (directory / f"{prefix}{META_FILE}").write_text(json.dumps(meta, ensure_ascii=False),
                                                         "utf-8")
         names = [f"{prefix}{META_FILE}"]
-        for name in ARRAYS:
+        for name in (*ARRAYS, POST_LEN) if self.post_len is not None else ARRAYS:
             np.save(directory / f"{prefix}keyword_{name}.npy", getattr(self, name),
                     allow_pickle=False)
             names.append(f"{prefix}keyword_{name}.npy")
         return names
 
     @classmethod
-    def load(cls, directory: Path, prefix: str = "",
-             mmap: bool = False) -> tuple[Postings, float, float]:
-        """The block and its (k1, b); arrays checked for shape and dtype, never unpickled."""
+    def load(cls, directory: Path, prefix: str = "", mmap: bool = False,
+             post_len: bool = False) -> tuple[Postings, float, float]:
+        """The block and its (k1, b); arrays checked for shape and dtype, never unpickled.
+        ``post_len``: the block has its postings' document lengths (the caller's manifest
+        lists the file)."""
         meta = json.loads((directory / f"{prefix}{META_FILE}").read_text("utf-8"))
         arrays = {name: np.load(directory / f"{prefix}keyword_{name}.npy",
                                 mmap_mode="r" if mmap else None, allow_pickle=False)
-                  for name in ARRAYS}
+                  for name in ((*ARRAYS, POST_LEN) if post_len else ARRAYS)}
         vocab = meta["vocab"]
         indptr = arrays["indptr"]
         if not (isinstance(vocab, list) and all(isinstance(t, str) for t in vocab)
@@ -128,10 +136,13 @@ class Postings:
                 and arrays["doc_len"].shape == (int(meta["size"]),)
                 and (len(vocab) == 0 or int(indptr[-1]) == len(arrays["rows"]))):
             raise ValueError(f"{prefix}keyword arrays do not fit together")
+        if post_len and not (arrays[POST_LEN].dtype == np.float32
+                             and arrays[POST_LEN].shape == arrays["rows"].shape):
+            raise ValueError(f"{prefix}keyword_{POST_LEN}.npy does not fit the postings")
         arrays = {k: np.asarray(v) for k, v in arrays.items()}  # views: memmap indexing is slow
         indptr = arrays["indptr"]
-        return (cls(list(vocab), indptr, arrays["rows"], arrays["tf"], arrays["doc_len"]),
-                float(meta["k1"]), float(meta["b"]))
+        return (cls(list(vocab), indptr, arrays["rows"], arrays["tf"], arrays["doc_len"],
+                    arrays.get(POST_LEN)), float(meta["k1"]), float(meta["b"]))
 
 
 class KeywordIndex:
@@ -172,12 +183,17 @@ class KeywordIndex:
 
     def scores(self, query_tokens: list[str]) -> np.ndarray:
         """BM25 score of every row (0 where no query term occurs)."""
+        return self.weighted_scores(dict.fromkeys(query_tokens, 1.0))
+
+    def weighted_scores(self, weights: dict[str, float]) -> np.ndarray:
+        """BM25 of every row with each term's part × its weight, in one pass over the terms'
+        postings (a request's own words count 1, thesaurus phrases less; ranking.py)."""
         n = self.size
         out = np.zeros(n, dtype=np.float32)
         if n == 0:
             return out
         avgdl = self.avgdl()
-        for term in dict.fromkeys(query_tokens):
+        for term, weight in weights.items():
             spans = []
             for part, start in zip(self.parts, self._starts[:-1].tolist(), strict=True):
                 tid = part.term_id.get(term)
@@ -188,10 +204,15 @@ class KeywordIndex:
             df = sum(end - begin for _, _, begin, end in spans)
             idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
             for part, start, begin, end in spans:
-                rows = part.rows[begin:end].astype(np.int64)
+                rows = part.rows[begin:end]
                 tf = part.tf[begin:end]
-                norm = self.k1 * (1.0 - self.b + self.b * part.doc_len[rows] / avgdl)
-                out[rows + start] += (idf * tf / (tf + norm)).astype(np.float32)
+                lengths = (part.doc_len[rows] if part.post_len is None
+                           else part.post_len[begin:end])
+                norm = self.k1 * (1.0 - self.b + self.b * lengths / avgdl)
+                part_scores = (idf * tf / (tf + norm)).astype(np.float32)
+                if weight != 1.0:
+                    part_scores *= np.float32(weight)
+                np.add.at(out, rows.astype(np.int64) + start if start else rows, part_scores)
         return out
 
     def search(self, query_tokens: list[str], k: int,
@@ -224,10 +245,13 @@ class KeywordIndex:
 
     @classmethod
     def load(cls, directory: Path, prefixes: tuple[str, ...] = ("",),
-             mmap: bool = False) -> KeywordIndex:
+             mmap: bool = False, post_len: tuple[bool, ...] | None = None) -> KeywordIndex:
+        """The blocks named by ``prefixes``; ``post_len`` says which store their postings'
+        document lengths (default: a block saved by ``save``, which always does)."""
         parts = []
         k1, b = K1, B
-        for prefix in prefixes:
-            part, k1, b = Postings.load(Path(directory), prefix, mmap)
+        with_lengths = post_len if post_len is not None else (True,) * len(prefixes)
+        for prefix, lengths in zip(prefixes, with_lengths, strict=True):
+            part, k1, b = Postings.load(Path(directory), prefix, mmap, lengths)
             parts.append(part)
         return cls(parts, k1, b)

@@ -228,20 +228,9 @@ def _title_terms(weights: dict[str, float], plan: QueryPlan,
 
 
 def keyword_scores(index: Any, query: PreparedQuery) -> np.ndarray:
-    """BM25 of every row with each term counted at its weight.
-
-    Terms of equal weight are scored together through the index's own ``scores``, so this
-    works with any keyword index that scores a list of terms (a handful of weights per query).
-    """
-    groups: dict[float, list[str]] = {}
-    for term, weight in query.weights.items():
-        groups.setdefault(weight, []).append(term)
-    total: np.ndarray | None = None
-    for weight, terms in groups.items():
-        scores = np.asarray(index.scores(terms), dtype=np.float32)
-        part = scores if weight == 1.0 else scores * np.float32(weight)
-        total = part if total is None else total + part
-    return total if total is not None else np.asarray(index.scores([]), dtype=np.float32)
+    """BM25 of every row with each term counted at its weight, in one pass over the terms'
+    postings (``KeywordIndex.weighted_scores``)."""
+    return np.asarray(index.weighted_scores(query.weights), dtype=np.float32)
 
 
 def preferred_masks(query: PreparedQuery, mask: np.ndarray | None,

@@ -329,12 +329,14 @@ def _read_json(path: Path, kind: type) -> Any:
 def _load_search(version: Path, manifest: Manifest, vectors: VectorTable,
                  directory: Path) -> tuple[DenseIndex, KeywordIndex]:
     from duizhao.dense import DenseIndex
-    from duizhao.keyword import KeywordIndex
+    from duizhao.keyword import POST_LEN, KeywordIndex
 
     try:
         dense = DenseIndex.load(version, vectors)
         keyword = KeywordIndex.load(version, tuple(f"{s['name']}." for s in manifest.segments),
-                                    mmap=True)
+                                    mmap=True, post_len=tuple(
+                                        f"{s['name']}.keyword_{POST_LEN}.npy" in manifest.files
+                                        for s in manifest.segments))
     except DuizhaoError:
         raise
     except Exception as exc:  # faiss raises assorted types on a bad file
