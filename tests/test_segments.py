@@ -200,9 +200,9 @@ def test_point_titles_and_lengths_are_stored_and_an_index_without_them_ranks_the
 
     table = open_index(index).passages.physical()
     rows = np.arange(len(table))
-    assert [table.title(r) for r in rows] == [simplified_title(p.text) for p in table]
-    assert [table.chars(r) for r in rows] == [len(p.text) for p in table]
-    assert any(table.title(r) for r in rows)  # the samples' points have titles
+    assert table.titles(rows) == [simplified_title(p.text) for p in table]
+    assert table.lengths(rows).tolist() == [len(p.text) for p in table]
+    assert any(table.titles(rows))  # the samples' points have titles
     with_titles = ranked(searcher())
 
     manifest_path = store.current_version(index) / MANIFEST
@@ -212,5 +212,5 @@ def test_point_titles_and_lengths_are_stored_and_an_index_without_them_ranks_the
     manifest["checksum"] = manifest_checksum(manifest)
     manifest_path.write_text(json.dumps(manifest), "utf-8")
     old = open_index(index).passages.physical()
-    assert old.title(0) is None and old.chars(0) is None
+    assert old.titles(rows) is None and old.lengths(rows) is None
     assert ranked(searcher()) == with_titles

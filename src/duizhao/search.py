@@ -287,26 +287,22 @@ class Searcher:
     def point_titles(self, rows: np.ndarray) -> list[str]:
         """Each row's point title (``markers.simplified_title``): stored in the index since
         it was written with titles, else worked out from the text once per row."""
-        stored = getattr(self.passages, "title", None)
+        stored = getattr(self.passages, "titles", None)
+        titles = stored(rows) if stored is not None else None
+        if titles is not None:
+            return titles
         cache = self._titles
-        out = []
         for r in rows.tolist():
-            title = cache.get(r)
-            if title is None:
-                title = stored(r) if stored is not None else None
-                if title is None:
-                    title = cache[r] = simplified_title(self._text(r))
-            out.append(title)
-        return out
+            if r not in cache:
+                cache[r] = simplified_title(self._text(r))
+        return [cache[r] for r in rows.tolist()]
 
     def text_lengths(self, rows: np.ndarray) -> np.ndarray:
-        stored = getattr(self.passages, "chars", None)
-        return np.fromiter((self._length(r, stored) for r in rows.tolist()), dtype=np.int64,
-                           count=len(rows))
-
-    def _length(self, row: int, stored: Any) -> int:
-        length = stored(row) if stored is not None else None
-        return len(self._text(row)) if length is None else length
+        stored = getattr(self.passages, "lengths", None)
+        lengths = stored(rows) if stored is not None else None
+        if lengths is not None:
+            return lengths
+        return np.fromiter((len(self._text(r)) for r in rows), dtype=np.int64, count=len(rows))
 
     def from_documents_using(self, words: tuple[str, ...], minimum: int,
                              rows: np.ndarray) -> np.ndarray:

@@ -140,29 +140,38 @@ class PassageTable(Sequence[Passage]):
         self._text_cache[row] = text
         return text
 
-    def title(self, row: int) -> str | None:
-        """The stored point title of physical ``row`` (simplified; "" if it has none), or
-        ``None`` when its segment stores no titles (written before they were)."""
-        part, local = self._locate(row)
-        stored = self._titles[part] if part < len(self._titles) else None
-        if stored is None:
-            return None
-        data, offsets = stored
-        try:
-            return bytes(data[int(offsets[local]):int(offsets[local + 1])]).decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise IndexCorruptError(f"索引已损坏：titles.bin 无法解码。{_REBUILD}",
-                                    f"Index is corrupt: titles.bin ({exc}). {_REBUILD_EN}") from exc
+    def titles(self, rows: np.ndarray) -> list[str] | None:
+        """The stored point titles of physical ``rows`` (simplified; "" where a point has
+        none), or ``None`` if a segment of theirs stores no titles (written before they were)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        parts = np.searchsorted(self._starts, rows, side="right") - 1
+        out: list[str] = []
+        for row, part in zip((rows - self._starts[parts]).tolist(), parts.tolist(), strict=True):
+            stored = self._titles[part] if part < len(self._titles) else None
+            if stored is None:
+                return None
+            data, offsets = stored
+            try:
+                out.append(bytes(data[int(offsets[row]):int(offsets[row + 1])]).decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                raise IndexCorruptError(
+                    f"索引已损坏：titles.bin 无法解码。{_REBUILD}",
+                    f"Index is corrupt: titles.bin ({exc}). {_REBUILD_EN}") from exc
+        return out
 
-    def chars(self, row: int) -> int | None:
-        """The length in characters of physical ``row``'s text, if its segment stores it."""
-        part, local = self._locate(row)
-        stored = self._chars[part] if part < len(self._chars) else None
-        return None if stored is None else int(stored[local])
-
-    def _locate(self, row: int) -> tuple[int, int]:
-        part = int(np.searchsorted(self._starts, row, side="right")) - 1
-        return part, row - int(self._starts[part])
+    def lengths(self, rows: np.ndarray) -> np.ndarray | None:
+        """The lengths in characters of physical ``rows``' texts, or ``None`` if a segment of
+        theirs does not store them."""
+        rows = np.asarray(rows, dtype=np.int64)
+        parts = np.searchsorted(self._starts, rows, side="right") - 1
+        out = np.empty(len(rows), dtype=np.int64)
+        for part in np.unique(parts).tolist():
+            stored = self._chars[part] if part < len(self._chars) else None
+            if stored is None:
+                return None
+            at = parts == part
+            out[at] = stored[rows[at] - self._starts[part]]
+        return out
 
     def _read(self, part: int, start: int, end: int) -> bytes:
         fd = self._fds[part]
