@@ -86,3 +86,23 @@ def test_postings_carry_their_document_lengths_and_blocks_without_them_score_the
                                     strict=False)}
     assert np.array_equal(with_lengths.weighted_scores(weights), without.weighted_scores(weights))
     assert with_lengths.weighted_scores(weights).max() > 0
+
+
+def test_an_opened_index_reads_postings_span_by_span_and_scores_the_same(tmp_path):
+    """Opened for searching, postings are read per term with pread (nothing of them stays in
+    the process) and score exactly as the arrays in memory."""
+    from duizhao.errors import IndexCorruptError
+    from duizhao.keyword import FileSpans
+
+    index = KeywordIndex.build(TOKENS)
+    index.save(tmp_path)
+    opened = KeywordIndex.load(tmp_path, mmap=True)
+    part = opened.parts[0]
+    assert isinstance(part.rows, FileSpans) and isinstance(part.post_len, FileSpans)
+    assert np.array_equal(part.rows[2:7], index.parts[0].rows[2:7])
+    query = tokenize("四个意识 廉洁自律 主体责任 八项规定 两个维护")
+    assert np.array_equal(opened.scores(query), index.scores(query))
+    with open(tmp_path / "keyword_tf.npy", "r+b") as f:  # cut short after it was opened
+        f.truncate(200)
+    with pytest.raises(IndexCorruptError, match="关键词索引文件被截短"):
+        opened.parts[0].tf[0:len(opened.parts[0].tf)]

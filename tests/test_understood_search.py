@@ -319,7 +319,7 @@ class _Texts:
         return [self.texts[r] for r in rows]
 
     def point_titles(self, rows: np.ndarray) -> list[str]:
-        from duizhao.ranking import simplified_title
+        from duizhao.markers import simplified_title
 
         return [simplified_title(self.texts[r]) for r in rows]
 

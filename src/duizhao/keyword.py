@@ -21,13 +21,16 @@ with ``allow_pickle=False`` (memory-mapped when opened from an index).
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from duizhao.dense import allowed_mask
+from duizhao.errors import IndexCorruptError
 
 K1 = 1.5
 B = 0.75
@@ -40,8 +43,9 @@ CHUNK = 20_000  # passages turned into arrays at a time while building
 class Postings:
     """One segment's postings in CSR form: ``rows[indptr[t]:indptr[t+1]]`` hold term ``t``."""
 
-    def __init__(self, vocab: list[str], indptr: np.ndarray, rows: np.ndarray, tf: np.ndarray,
-                 doc_len: np.ndarray, post_len: np.ndarray | None = None) -> None:
+    def __init__(self, vocab: list[str], indptr: np.ndarray, rows: np.ndarray | FileSpans,
+                 tf: np.ndarray | FileSpans, doc_len: np.ndarray,
+                 post_len: np.ndarray | FileSpans | None = None) -> None:
         """``post_len``: each posting's document length, beside its tf, so scoring a term
         reads its postings in order instead of gathering ``doc_len`` row by row (blocks
         written before it existed have ``None`` and gather)."""
@@ -124,7 +128,7 @@ class Postings:
         ``post_len``: the block has its postings' document lengths (the caller's manifest
         lists the file)."""
         meta = json.loads((directory / f"{prefix}{META_FILE}").read_text("utf-8"))
-        arrays = {name: np.load(directory / f"{prefix}keyword_{name}.npy",
+        arrays: dict[str, Any] = {name: np.load(directory / f"{prefix}keyword_{name}.npy",
                                 mmap_mode="r" if mmap else None, allow_pickle=False)
                   for name in ((*ARRAYS, POST_LEN) if post_len else ARRAYS)}
         vocab = meta["vocab"]
@@ -140,9 +144,55 @@ class Postings:
                              and arrays[POST_LEN].shape == arrays["rows"].shape):
             raise ValueError(f"{prefix}keyword_{POST_LEN}.npy does not fit the postings")
         arrays = {k: np.asarray(v) for k, v in arrays.items()}  # views: memmap indexing is slow
+        if mmap:  # a search reads its terms' spans only, and keeps none of them
+            for name in ("rows", "tf", POST_LEN):
+                if name in arrays:
+                    arrays[name] = FileSpans(directory / f"{prefix}keyword_{name}.npy")
         indptr = arrays["indptr"]
         return (cls(list(vocab), indptr, arrays["rows"], arrays["tf"], arrays["doc_len"],
-                    arrays.get(POST_LEN)), float(meta["k1"]), float(meta["b"]))
+                    arrays.get(POST_LEN)),
+                float(meta["k1"]), float(meta["b"]))
+
+
+class FileSpans:
+    """A 1-D ``.npy`` array read one span at a time with ``os.pread``.
+
+    Why not a memory map: every page of a mapping a process has read counts in its memory,
+    and the common terms of a million passages post to most rows, so after a few hundred
+    queries a searching process held most of the postings (hundreds of MB). Spans read this
+    way are freed with the query; the OS's file cache keeps them fast.
+    """
+
+    def __init__(self, path: Path) -> None:
+        mapped = np.load(path, mmap_mode="r", allow_pickle=False)
+        self.dtype = mapped.dtype
+        self.shape = mapped.shape
+        self._start = int(mapped.offset)
+        self._item = int(mapped.dtype.itemsize)
+        del mapped
+        self._fd = os.open(path, os.O_RDONLY)
+
+    def __len__(self) -> int:
+        return int(self.shape[0])
+
+    def __getitem__(self, span: slice) -> np.ndarray:
+        begin, end, step = span.indices(len(self))
+        if step != 1:
+            raise ValueError("FileSpans reads contiguous spans only")
+        count = max(0, end - begin)
+        data = os.pread(self._fd, count * self._item, self._start + begin * self._item)
+        if len(data) != count * self._item:
+            raise IndexCorruptError("索引已损坏：关键词索引文件被截短。"
+                                    "请重新运行 duizhao build 重建索引。",
+                                    "Index is corrupt: a keyword postings file was cut short. "
+                                    "Run `duizhao build` again to rebuild it.")
+        return np.frombuffer(data, dtype=self.dtype)
+
+    def __del__(self) -> None:
+        try:
+            os.close(self._fd)
+        except (OSError, AttributeError):
+            pass
 
 
 class KeywordIndex:

@@ -28,7 +28,6 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from duizhao.markers import simplified_title
 from duizhao.query import QueryPlan, understand
 from duizhao.query_cues import QueryCues, load_query_cues
 from duizhao.semantic import MeaningIndex

@@ -25,12 +25,12 @@ from duizhao.models import Passage
 from duizhao.store.format import (
     _REBUILD,
     _REBUILD_EN,
+    CHARS,
     DOC_CODES,
     DOCS,
     IDS,
     OFFSETS,
     PASSAGES,
-    CHARS,
     TEXT_OFFSETS,
     TEXTS,
     TITLE_OFFSETS,
