@@ -87,3 +87,22 @@ def test_save_load_same_results(index, tmp_path):
     assert loaded.kind == index.kind and loaded.size == index.size
     q = VECTORS[42]
     assert np.array_equal(loaded.search(q, 8)[1], index.search(q, 8)[1])
+
+
+def test_a_mapped_ann_answers_as_the_read_one(tmp_path, monkeypatch):
+    """One ``duizhao search`` maps the IVF lists instead of reading them: same answers,
+    filtered or not (the filter goes through faiss's selector either way)."""
+    import duizhao.dense as dense
+
+    monkeypatch.setattr(dense, "EXACT_FILTER_MAX", 10)  # the filter goes through the IVF scan
+    ANN.save(tmp_path)
+    read = DenseIndex.load(tmp_path, VECTORS)
+    mapped = DenseIndex.load(tmp_path, VECTORS, mapped=True)
+    assert mapped.kind == "ivf-sq8"
+    broad = np.zeros(len(VECTORS), dtype=bool)
+    broad[::2] = True
+    for row in (3, 42, 977):
+        for mask in (None, broad):
+            a, b = read.search(VECTORS[row], 10, mask), mapped.search(VECTORS[row], 10, mask)
+            assert np.array_equal(a[1], b[1]) and np.allclose(a[0], b[0])
+            assert row in b[1] or mask is not None

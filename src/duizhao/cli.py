@@ -498,7 +498,7 @@ def search_command(
             raise UsageError("请给出检索内容，或用 --batch FILE 批量检索。",
                              "Give a QUERY, or --batch FILE for many searches.")
         requests = read_batch(batch) if batch is not None else []
-        searcher = Searcher.open(index, model=model, thesaurus=thesaurus)
+        searcher = Searcher.open(index, model=model, thesaurus=thesaurus, brief=batch is None)
         if batch is not None:
             outputs = [dumps(result_json(searcher.search(r.query, r.filters, k=r.k or k,
                                                          mode=r.mode or mode)))

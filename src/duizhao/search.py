@@ -147,8 +147,10 @@ class Searcher:
 
     @classmethod
     def open(cls, index_dir: Path, model: str | None = None,
-             thesaurus: str | Path | None = None) -> Searcher:
-        """Open an index for searching; the encoder and jieba load in parallel with the files."""
+             thesaurus: str | Path | None = None, brief: bool = False) -> Searcher:
+        """Open an index for searching; the encoder and jieba load in parallel with the files.
+        ``brief``: for a query or two (one ``duizhao search``): open fast, search a little
+        slower (``store.open_index``)."""
         from duizhao import store
         from duizhao.embed import load_encoder
 
@@ -158,7 +160,7 @@ class Searcher:
             wanted = encoder_to_load(stored, model)
             encoder = Background(lambda: warm_encoder(load_encoder(wanted)))
         jieba = Background(warm_jieba)
-        loaded = store.open_index(Path(index_dir))
+        loaded = store.open_index(Path(index_dir), brief=brief)
         wanted = encoder_to_load(loaded.encoder.name, model)  # the checked manifest decides
         store.check_tokenizer(loaded.manifest, Path(index_dir))
         if encoder is None or stored != loaded.encoder.name:

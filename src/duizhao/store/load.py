@@ -171,8 +171,9 @@ def current_version(directory: Path) -> Path:
     return directory / name
 
 
-def open_index(directory: Path, search: bool = True) -> LoadedIndex:
-    """Load and check the live version; ``search=False`` skips the dense and keyword indexes.
+def open_index(directory: Path, search: bool = True, brief: bool = False) -> LoadedIndex:
+    """Load and check the live version; ``search=False`` skips the dense and keyword indexes,
+    ``brief`` maps the dense ANN instead of reading it (``DenseIndex.load(mapped=True)``).
 
     A writer may swap versions while we read; if files vanish under us and ``CURRENT`` has
     moved on, read the new version instead.
@@ -181,7 +182,7 @@ def open_index(directory: Path, search: bool = True) -> LoadedIndex:
     for attempt in range(3):
         version = current_version(directory)
         try:
-            return _load_version(directory, version, search)
+            return _load_version(directory, version, search, brief)
         except (FileNotFoundError, IndexCorruptError) as exc:
             if attempt == 2 or current_version(directory) == version:
                 if isinstance(exc, FileNotFoundError):
@@ -191,7 +192,8 @@ def open_index(directory: Path, search: bool = True) -> LoadedIndex:
     raise AssertionError("unreachable")
 
 
-def _load_version(directory: Path, version: Path, search: bool) -> LoadedIndex:
+def _load_version(directory: Path, version: Path, search: bool,
+                  brief: bool = False) -> LoadedIndex:
     try:
         manifest = Manifest.from_json(json.loads((version / MANIFEST).read_text("utf-8")))
     except FileNotFoundError:
@@ -234,7 +236,7 @@ def _load_version(directory: Path, version: Path, search: bool) -> LoadedIndex:
                          orphaned=orphaned(corrections, taxonomy))
     if search:
         loaded.dense, loaded.keyword = _load_search(version, manifest, vectors.physical(),
-                                                    directory)
+                                                    directory, brief)
     return loaded
 
 
@@ -327,12 +329,12 @@ def _read_json(path: Path, kind: type) -> Any:
 
 
 def _load_search(version: Path, manifest: Manifest, vectors: VectorTable,
-                 directory: Path) -> tuple[DenseIndex, KeywordIndex]:
+                 directory: Path, brief: bool = False) -> tuple[DenseIndex, KeywordIndex]:
     from duizhao.dense import DenseIndex
     from duizhao.keyword import POST_LEN, KeywordIndex
 
     try:
-        dense = DenseIndex.load(version, vectors)
+        dense = DenseIndex.load(version, vectors, mapped=brief)
         keyword = KeywordIndex.load(version, tuple(f"{s['name']}." for s in manifest.segments),
                                     mmap=True, post_len=tuple(
                                         f"{s['name']}.keyword_{POST_LEN}.npy" in manifest.files
