@@ -106,3 +106,27 @@ def test_an_opened_index_reads_postings_span_by_span_and_scores_the_same(tmp_pat
         f.truncate(200)
     with pytest.raises(IndexCorruptError, match="关键词索引文件被截短"):
         opened.parts[0].tf[0:len(opened.parts[0].tf)]
+
+
+def test_top_each_equals_a_full_sort_for_every_mask_ties_by_row(monkeypatch):
+    """One pass serves several masks: a broad mask is answered from the best candidates, a
+    narrow one from all of them; either way the answer is a full sort's, equal scores by row."""
+    import duizhao.keyword as keyword
+
+    monkeypatch.setattr(keyword, "HEAD_MIN", 30)  # so the head is a small part of the rows
+    monkeypatch.setattr(keyword, "HEAD_FACTOR", 1)
+    rng = np.random.default_rng(7)
+    n = 2000
+    scores = np.round(rng.random(n), 2).astype(np.float32)  # many exact ties
+    scores[rng.random(n) < 0.2] = 0  # rows holding no query term are never candidates
+    index = KeywordIndex([keyword.Postings([], np.zeros(1, np.int64), np.zeros(0, np.int32),
+                                           np.zeros(0, np.float32), np.ones(n, np.float32))])
+    masks = [None, rng.random(n) < 0.5, rng.random(n) < 0.01, np.zeros(n, dtype=bool)]
+    for k in (1, 10, 25):
+        for mask, (got_scores, got_rows) in zip(masks, index.top_each(scores, k, masks),
+                                                strict=True):
+            allowed = scores > 0 if mask is None else (scores > 0) & mask
+            rows = np.flatnonzero(allowed)
+            want = rows[np.lexsort((rows, -scores[rows]))][:k]
+            assert got_rows.tolist() == want.tolist()
+            assert np.array_equal(got_scores, scores[want])

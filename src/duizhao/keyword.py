@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,9 @@ META_FILE = "keyword.json"
 ARRAYS = ("indptr", "rows", "tf", "doc_len")
 POST_LEN = "post_len"  # optional: each posting's document length (written since it existed)
 CHUNK = 20_000  # passages turned into arrays at a time while building
+HEAD_MIN = 20_000  # top_each: best candidates kept for every mask (see there)
+HEAD_FACTOR = 50
+_EMPTY = (np.empty(0, dtype=np.float32), np.empty(0, dtype=np.int64))
 
 
 class Postings:
@@ -273,19 +276,42 @@ class KeywordIndex:
     def top(self, scores: np.ndarray, k: int,
             allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Best ``k`` allowed rows of a score vector from ``scores`` (computed once, reused)."""
-        mask = scores > 0
-        allowed_rows = allowed_mask(allowed, self.size)
-        if allowed_rows is not None:
-            mask &= allowed_rows
-        candidates = np.flatnonzero(mask)
-        if k <= 0 or len(candidates) == 0:
-            return np.empty(0, dtype=np.float32), np.empty(0, dtype=np.int64)
+        return self.top_each(scores, k, [allowed])[0]
+
+    def top_each(self, scores: np.ndarray, k: int, allowed: Sequence[np.ndarray | None]
+                 ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``top(scores, k, a)`` for each ``a`` in ``allowed``, best first, ties by lower row.
+
+        Why one call: a search asks for the same scores within several masks (the filter, the
+        labels the request implies, the whole index for the fusion's basis), and at a million
+        rows common terms make most rows candidates. So the candidates are found once, and
+        their ``HEAD_MIN``-odd best (every row scoring at least the cut, ties included) are
+        kept: a mask holding at least ``k`` of those has its answer among them, since every
+        other row scores below all of them. Only a mask holding fewer scans every candidate.
+        """
+        if k <= 0:
+            return [_EMPTY] * len(allowed)
+        candidates = np.flatnonzero(scores > 0)
         cand_scores = scores[candidates]
-        if len(candidates) > k:
-            top = np.argpartition(-cand_scores, k - 1)[:k]
-            candidates, cand_scores = candidates[top], cand_scores[top]
-        order = np.lexsort((candidates, -cand_scores))  # best first, ties by row
-        return cand_scores[order], candidates[order]
+        head, head_scores = candidates, cand_scores
+        cut = max(HEAD_MIN, HEAD_FACTOR * k)
+        if len(candidates) > cut:
+            kth = np.partition(cand_scores, len(cand_scores) - cut)[len(cand_scores) - cut]
+            keep = cand_scores >= kth
+            head, head_scores = candidates[keep], cand_scores[keep]
+        out = []
+        for a in allowed:
+            rows = allowed_mask(a, self.size)
+            if rows is None:
+                out.append(_best(head_scores, head, k))
+                continue
+            inside = rows[head]
+            if np.count_nonzero(inside) < k and len(head) < len(candidates):
+                inside = rows[candidates]
+                out.append(_best(cand_scores[inside], candidates[inside], k))
+            else:
+                out.append(_best(head_scores[inside], head[inside], k))
+        return out
 
     def save(self, directory: Path) -> list[str]:
         """Plain files for a one-block index: JSON vocabulary + parameters, one ``.npy`` each."""
@@ -305,3 +331,19 @@ class KeywordIndex:
             part, k1, b = Postings.load(Path(directory), prefix, mmap, lengths)
             parts.append(part)
         return cls(parts, k1, b)
+
+
+def _best(scores: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` best (scores, rows), best first; equal scores by lower row, so the answer does
+    not depend on how the candidates were gathered."""
+    if len(rows) == 0:
+        return _EMPTY
+    if len(rows) > k:
+        kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+        better = np.flatnonzero(scores > kth)
+        tied = np.flatnonzero(scores == kth)
+        tied = tied[np.argsort(rows[tied], kind="stable")][:k - len(better)]
+        part = np.concatenate([better, tied])
+        scores, rows = scores[part], rows[part]
+    order = np.lexsort((rows, -scores))
+    return scores[order].astype(np.float32), rows[order].astype(np.int64)

@@ -384,22 +384,28 @@ class Searcher:
             lists.append(rows.tolist())
             scored = list(zip(rows.tolist(), scores.tolist(), strict=True))
         keyword_all = np.empty(0)
+        basis = mode == "hybrid" and self.fusion != "rrf" and mask is not None
+        keyword_basis = None
         if mode in ("keyword", "hybrid"):
             keyword_all = ranking.keyword_scores(self.keyword, terms)  # once, reused below
-            scores, rows = ranking.merged([self.keyword.top(keyword_all, depth, m) for m in pools])
+            tops = self.keyword.top_each(keyword_all, depth, [*pools, *([None] if basis else [])])
+            if basis:
+                keyword_basis = tops.pop()[1]
+            scores, rows = ranking.merged(tops)
             lists.append(rows.tolist())
             scored = list(zip(rows.tolist(), scores.tolist(), strict=True))
         if mode == "hybrid" and self.fusion == "rrf":
             scored = rrf(lists, [DENSE_WEIGHT, KEYWORD_WEIGHT])
         elif mode == "hybrid":
             assert qvec is not None
-            scored = self._fuse(qvec, keyword_all, lists, depth, filtered=mask is not None)
+            scored = self._fuse(qvec, keyword_all, lists, depth, keyword_basis)
         scored = ranking.rerank(scored, terms, self, words_first=mode == "keyword")
         return self._dedupe(scored, want, exclude)
 
     def _fuse(self, qvec: np.ndarray, keyword_all: np.ndarray, lists: list[list[int]],
-              depth: int, filtered: bool) -> list[tuple[int, float]]:
-        """Score fusion of the (filtered) lists, standardised on the query's unfiltered top rows.
+              depth: int, keyword_top: np.ndarray | None) -> list[tuple[int, float]]:
+        """Score fusion of the (filtered) lists, standardised on the query's unfiltered top rows
+        (``keyword_top``: the keyword side's, given when a filter is set).
 
         Without filters those rows are the lists themselves, so nothing is searched twice.
         """
@@ -407,9 +413,8 @@ class Searcher:
         if pool.size == 0:
             return []
         basis = pool
-        if filtered:
+        if keyword_top is not None:
             _, dense_top = self.dense.search(qvec, depth, None)
-            _, keyword_top = self.keyword.top(keyword_all, depth, None)
             basis = np.array(sorted(set(dense_top.tolist()) | set(keyword_top.tolist())),
                              dtype=np.int64)
         return zscore_fusion(
