@@ -15,17 +15,17 @@ import os
 import sys
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from duizhao.assembly import Assembly, ingest_into
 from duizhao.building import BUILD_PREFIX, Spool, stream_build
 from duizhao.config import DEFAULT_CORPUS, EMBED_BATCH_SIZE
 from duizhao.corrections import (  # correct_* re-exported: the library's public API
     Corrections,
-    apply_corrections,
     correct_document_role,
     correct_label,
 )
@@ -38,7 +38,6 @@ from duizhao.errors import (
 )
 from duizhao.filenames import locate, shown
 from duizhao.models import FileFailure, Passage
-from duizhao.progress import Progress
 from duizhao.simplified import to_simplified
 from duizhao.store import (
     DOCUMENTS,
@@ -61,7 +60,6 @@ from duizhao.taxonomy import Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:
     from duizhao.embed import Encoder
-    from duizhao.ingest import DocumentInfo
 
 @dataclass
 class BuildReport:
@@ -149,7 +147,7 @@ def build(paths: Iterable[Path | str] | None, index_dir: Path, model: str | None
         try:
             here = given + [found for d in held if not given
                             and (found := locate(d.doc)) is not None]
-            _ingest(here, spool, role_key, report, progress)
+            ingest_into(here, spool, role_key, report, progress)
             if not replace_documents:
                 _keep_missing(old, held, spool, report)
             spool.close()
@@ -281,9 +279,9 @@ def add(paths: Iterable[Path | str], index_dir: Path, role: str | None = None,
         if fast is not None:
             return fast
         report = BuildReport(index_dir)
-        state = _State(taxonomy, old.corrections)
+        state = Assembly(taxonomy, old.corrections)
         state.load(old)
-        _ingest(paths, state, role_key, report, progress)
+        ingest_into(paths, state, role_key, report, progress)
         pause("after_ingest")
         if not report.added and not report.replaced and not state.dropped:
             return _finish(report, state, start)  # nothing new: leave the index as it is
@@ -315,10 +313,10 @@ def _add_appending(old: LoadedIndex, paths: Iterable[Path | str], role_key: str 
     """``add`` as one appended segment (``incremental.py``); ``None``: use the full rewrite."""
     from duizhao.incremental import append_passages, compact_if_worth
 
-    state = _State(old.taxonomy, old.corrections)
+    state = Assembly(old.taxonomy, old.corrections)
     state.documents = {d.doc: d for d in old.documents}
     state.by_hash = {d.content_hash: d.doc for d in old.documents}
-    _ingest(paths, state, role_key, report, progress)
+    ingest_into(paths, state, role_key, report, progress)
     pause("after_ingest")
     if not report.added and not report.replaced and not state.dropped:
         report.documents, report.passages = len(state.documents), len(old.passages)
@@ -358,106 +356,6 @@ def _checked_encoder(encoder: Encoder | None, stored: EncoderInfo,
     return encoder
 
 
-class _State:
-    """Documents and passages being assembled, with verbatim repeats merged into one passage."""
-
-    def __init__(self, taxonomy: Taxonomy, corrections: Corrections) -> None:
-        self.taxonomy = taxonomy
-        self.corrections = dict(corrections)
-        self.documents: dict[str, DocumentRecord] = {}
-        self.by_hash: dict[str, str] = {}  # content hash → doc
-        self.passages: dict[str, Passage] = {}
-        self.repeated = 0
-        self.dropped = 0  # documents removed
-        self.dropped_records: list[DocumentRecord] = []
-
-    def load(self, old: LoadedIndex) -> None:
-        self.documents = {d.doc: d for d in old.documents}
-        self.by_hash = {d.content_hash: d.doc for d in old.documents}
-        self.passages = {p.id: p for p in old.passages}
-
-    def offer(self, record: DocumentRecord, passages: list[Passage],
-              report: BuildReport) -> None:
-        """Take one ingested document, unless it is already here (same content)."""
-        same = self.by_hash.get(record.content_hash)
-        if same == record.doc:
-            report.unchanged.append(record.doc)
-            return
-        if same is not None:
-            if record.doc in self.documents:  # a changed file now repeats another document
-                self.drop(record.doc)
-            report.duplicates.append((record.doc, same))
-            return
-        if record.doc in self.documents:
-            self.drop(record.doc)
-            report.replaced.append(record.doc)
-        else:
-            report.added.append(record.doc)
-        self.documents[record.doc] = record
-        self.by_hash[record.content_hash] = record.doc
-        for passage in passages:
-            kept = self.passages.get(passage.id)
-            if kept is None:
-                self.passages[passage.id] = apply_corrections(passage, self.corrections)
-            elif passage.doc != kept.doc and passage.doc not in kept.also_in:
-                kept.also_in.append(passage.doc)
-                self.repeated += 1
-
-    def drop(self, doc: str) -> int:
-        """Remove a document and its share of passages; returns how many passages went."""
-        record = self.documents.pop(doc)
-        self.dropped += 1
-        self.dropped_records.append(record)
-        self.by_hash.pop(record.content_hash, None)
-        gone = 0
-        for pid in dict.fromkeys(record.passage_ids):
-            passage = self.passages.get(pid)
-            if passage is None:
-                continue
-            if passage.doc == doc and passage.also_in:
-                # another document holds the same words: it becomes the passage's source
-                heir = passage.also_in[0]
-                heir_record = self.documents.get(heir)
-                self.passages[pid] = replace(passage, doc=heir, also_in=passage.also_in[1:],
-                                             title=heir_record.title if heir_record
-                                             else passage.title)
-            elif passage.doc == doc:
-                del self.passages[pid]
-                gone += 1
-            elif doc in passage.also_in:
-                passage.also_in.remove(doc)
-        return gone
-
-
-def _ingest(paths: Iterable[Path | str], state: _State | Spool, role: str | None,
-            report: BuildReport, progress: bool) -> None:
-    from duizhao.ingest import iter_ingest
-    from duizhao.label import refine_library
-
-    bar = Progress("读取", unit="个文件", enabled=progress)
-    for item in iter_ingest([Path(p) for p in paths], state.taxonomy, role):
-        if isinstance(item, FileFailure):
-            report.failures.append(item)
-        else:
-            info, passages = item
-            report.warnings.extend(info.notes)
-            state.offer(_record(info, passages), passages, report)
-            if info.role_uncertain and "doc:" + info.path not in state.corrections:
-                report.uncertain_roles.append(
-                    (info.path, info.role.value, state.taxonomy.name("role", info.role.value)))
-        bar.step()
-    bar.close()
-    if isinstance(state, _State):  # a streaming build refines as it writes (building.py)
-        refine_library(state.passages, state.taxonomy)  # relabel weak guesses from the rest
-
-
-def _record(info: DocumentInfo, passages: list[Passage]) -> DocumentRecord:
-    return DocumentRecord(
-        doc=info.path, content_hash=info.content_hash, title=info.title,
-        role=info.role.value, passage_ids=[p.id for p in passages],
-        passage_hashes=[text_hash(p.text) for p in passages])
-
-
 def _embed(encoder: Any, texts: list[str], progress: bool) -> np.ndarray:
     """Encode in batches (the encoder writes into one preallocated array, no copies)."""
     vectors = encoder.encode(texts, batch_size=EMBED_BATCH_SIZE, progress=progress)
@@ -471,7 +369,7 @@ def _tokens(passages: list[Passage]) -> list[list[str]]:
     return [[sys.intern(t) for t in tokenize(p.text)] for p in passages]
 
 
-def _finish(report: BuildReport, state: _State, start: float) -> BuildReport:
+def _finish(report: BuildReport, state: Assembly, start: float) -> BuildReport:
     report.documents = len(state.documents)
     report.passages = len(state.passages)
     report.repeated_passages = state.repeated
@@ -520,7 +418,7 @@ def remove(docs: Iterable[str], index_dir: Path, missing: bool = False) -> Remov
             return report
         if _remove_tombstoning(old, wanted, report):
             return report
-        state = _State(old.taxonomy, old.corrections)
+        state = Assembly(old.taxonomy, old.corrections)
         state.load(old)
         for record in wanted:
             report.passages_removed += state.drop(record.doc)
