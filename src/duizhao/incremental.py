@@ -30,6 +30,7 @@ from duizhao.store import (
     rewrite_index,
     text_hash,
 )
+from duizhao.tokenize import passage_tokens
 
 if TYPE_CHECKING:
     from duizhao.models import Passage
@@ -47,8 +48,6 @@ def append_passages(old: LoadedIndex, passages: list[Passage], dropped: list[Doc
     stored vectors kept or copied, repeats of stored passages), or ``None`` when the change
     needs the full rewrite.
     """
-    from duizhao.library import _tokens
-
     drop_rows = _rows_owned(old, dropped)
     if drop_rows is None:
         return None
@@ -79,8 +78,8 @@ def append_passages(old: LoadedIndex, passages: list[Passage], dropped: list[Doc
         table = old.vectors.physical()
         vectors[list(reuse)] = table.take(np.asarray(list(reuse.values()), dtype=np.int64))
     pause("after_embed")
-    append_index(old, passages, vectors, _tokens(passages), documents, corrections, drop_rows,
-                 also_in)
+    append_index(old, passages, vectors, passage_tokens(passages), documents, corrections,
+                 drop_rows, also_in)
     return len(todo), len(reuse) + len(old.passages) - len(drop_rows), repeats
 
 

@@ -11,7 +11,6 @@ report and the CLI exits non-zero naming it.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -58,6 +57,7 @@ from duizhao.store import (
     writer_lock,
 )
 from duizhao.taxonomy import load_taxonomy
+from duizhao.tokenize import passage_tokens
 
 if TYPE_CHECKING:
     from duizhao.embed import Encoder
@@ -212,7 +212,7 @@ def add(paths: Iterable[Path | str], index_dir: Path, role: str | None = None,
         pause("after_embed")
         old_tokens = old.tokens()
         tokens = [old_tokens[row] if row >= 0 else None for row in where]
-        fresh = iter(_tokens([passages[i] for i in todo]))
+        fresh = iter(passage_tokens([passages[i] for i in todo]))
         write_index(index_dir, passages, vectors, stored, taxonomy, state.corrections,
                     documents=list(state.documents.values()),
                     tokens=[t if t is not None else next(fresh) for t in tokens],
@@ -273,13 +273,6 @@ def _embed(encoder: Any, texts: list[str], progress: bool) -> np.ndarray:
     """Encode in batches (the encoder writes into one preallocated array, no copies)."""
     vectors = encoder.encode(texts, batch_size=EMBED_BATCH_SIZE, progress=progress)
     return np.asarray(vectors, dtype=np.float32).reshape(len(texts), int(encoder.dim))
-
-
-def _tokens(passages: list[Passage]) -> list[list[str]]:
-    """Keyword tokens, interned: a corpus repeats a small vocabulary millions of times."""
-    from duizhao.tokenize import tokenize
-
-    return [[sys.intern(t) for t in tokenize(p.text)] for p in passages]
 
 
 def _finish(report: BuildReport, state: Assembly, start: float) -> BuildReport:
@@ -353,6 +346,8 @@ def _remove_tombstoning(old: LoadedIndex, wanted: list[DocumentRecord],
     report.documents, report.passages = len(documents), len(old.passages) - gone
     return True
 
+
+_tokens = passage_tokens  # the name incremental.py once imported from here
 
 __all__ = ["BuildReport", "RemoveReport", "add", "build", "correct_document_role",
            "correct_label", "embedding_text", "remove"]
