@@ -42,7 +42,6 @@ from duizhao.filenames import locate
 from duizhao.models import FileFailure, Passage
 from duizhao.simplified import to_simplified
 from duizhao.store import (
-    DocumentRecord,
     EncoderInfo,
     LoadedIndex,
     check_tokenizer,
@@ -174,6 +173,7 @@ def add(paths: Iterable[Path | str], index_dir: Path, role: str | None = None,
     from them is an error saying to rebuild.
     """
     from duizhao.embed import encoder_to_load
+    from duizhao.incremental import add_appending
 
     start = time.perf_counter()
     index_dir = Path(index_dir)
@@ -188,7 +188,12 @@ def add(paths: Iterable[Path | str], index_dir: Path, role: str | None = None,
         if encoder is None or model is not None:  # never a model only the index names
             wanted = encoder_to_load(stored.name, model)
         role_key = taxonomy.resolve("role", role)
-        fast = _add_appending(old, paths, role_key, report, progress, encoder, start, wanted)
+
+        def embed(todo: list[Passage]) -> np.ndarray:  # the encoder loads only when needed
+            return _embed(_checked_encoder(encoder, stored, wanted),
+                          [embedding_text(p) for p in todo], progress)
+
+        fast = add_appending(old, paths, role_key, report, embed, progress, start)
         if fast is not None:
             return fast
         report = BuildReport(index_dir)
@@ -204,8 +209,7 @@ def add(paths: Iterable[Path | str], index_dir: Path, role: str | None = None,
         todo = [i for i, row in enumerate(where) if row < 0]
         vectors = np.empty((len(passages), stored.dim), dtype=np.float32)
         if todo:
-            vectors[todo] = _embed(_checked_encoder(encoder, stored, wanted),
-                                   [embedding_text(passages[i]) for i in todo], progress)
+            vectors[todo] = embed([passages[i] for i in todo])
         kept = [i for i, row in enumerate(where) if row >= 0]
         vectors[kept] = old.vectors[[where[i] for i in kept]]
         report.embedded, report.reused = len(todo), len(kept)
@@ -218,41 +222,6 @@ def add(paths: Iterable[Path | str], index_dir: Path, role: str | None = None,
                     tokens=[t if t is not None else next(fresh) for t in tokens],
                     created=old.manifest.created)
     return _finish(report, state, start)
-
-
-def _add_appending(old: LoadedIndex, paths: Iterable[Path | str], role_key: str | None,
-                   report: BuildReport, progress: bool, encoder: Encoder | None,
-                   start: float, wanted: str | None) -> BuildReport | None:
-    """``add`` as one appended segment (``incremental.py``); ``None``: use the full rewrite."""
-    from duizhao.incremental import append_passages, compact_if_worth
-
-    state = Assembly(old.taxonomy, old.corrections)
-    state.documents = {d.doc: d for d in old.documents}
-    state.by_hash = {d.content_hash: d.doc for d in old.documents}
-    ingest_into(paths, state, role_key, report, progress)
-    pause("after_ingest")
-    if not report.added and not report.replaced and not state.dropped:
-        report.documents, report.passages = len(state.documents), len(old.passages)
-        report.repeated_passages = state.repeated
-        report.seconds = time.perf_counter() - start
-        return report  # nothing new: leave the index as it is
-    passages = list(state.passages.values())
-
-    def embed(todo: list[Passage]) -> np.ndarray:
-        return _embed(_checked_encoder(encoder, old.encoder, wanted),
-                      [embedding_text(p) for p in todo], progress)
-
-    done = append_passages(old, passages, state.dropped_records,
-                           list(state.documents.values()), state.corrections, embed)
-    if done is None:
-        return None
-    report.embedded, report.reused, repeats = done
-    report.repeated_passages = state.repeated + repeats
-    compact_if_worth(old.directory)
-    after = open_index(old.directory, search=False)
-    report.documents, report.passages = len(state.documents), len(after.passages)
-    report.seconds = time.perf_counter() - start
-    return report
 
 
 def _checked_encoder(encoder: Encoder | None, stored: EncoderInfo,
@@ -301,6 +270,8 @@ def _check_same_taxonomy(old: LoadedIndex, taxonomy_path: Path | str | None) -> 
 
 def remove(docs: Iterable[str], index_dir: Path, missing: bool = False) -> RemoveReport:
     """Drop documents by the path they were indexed under (``missing``: files now gone)."""
+    from duizhao.incremental import remove_tombstoning
+
     index_dir = Path(index_dir)
     report = RemoveReport()
     with writer_lock(index_dir):
@@ -316,7 +287,7 @@ def remove(docs: Iterable[str], index_dir: Path, missing: bool = False) -> Remov
         if not wanted:
             report.documents, report.passages = len(old.documents), len(old.passages)
             return report
-        if _remove_tombstoning(old, wanted, report):
+        if remove_tombstoning(old, wanted, report):
             return report
         state = Assembly(old.taxonomy, old.corrections)
         state.load(old)
@@ -328,23 +299,6 @@ def remove(docs: Iterable[str], index_dir: Path, missing: bool = False) -> Remov
                           list(state.documents.values()))
         report.documents, report.passages = len(state.documents), len(state.passages)
     return report
-
-
-def _remove_tombstoning(old: LoadedIndex, wanted: list[DocumentRecord],
-                        report: RemoveReport) -> bool:
-    """``remove`` as tombstones (``incremental.py``); False: a passage is shared, rewrite."""
-    from duizhao.incremental import compact_if_worth, tombstone
-
-    names = {r.doc for r in wanted}
-    documents = [d for d in old.documents if d.doc not in names]
-    gone = tombstone(old, wanted, documents, old.corrections)
-    if gone is None:
-        return False
-    compact_if_worth(old.directory)
-    report.removed = [r.doc for r in wanted]
-    report.passages_removed = gone
-    report.documents, report.passages = len(documents), len(old.passages) - gone
-    return True
 
 
 _tokens = passage_tokens  # the name incremental.py once imported from here
