@@ -7,6 +7,11 @@ label correction, which every later ``build`` and ``add`` re-applies. Each of th
 index's writer lock and ends in one atomic ``store.write_index``, so a crash leaves the previous
 version live. One unreadable file never stops the rest: it becomes a ``FileFailure`` in the
 report and the CLI exits non-zero naming it.
+
+This module holds the entry points and their reports; the parts live by concept: the in-memory
+state of ``add``/``remove`` in ``assembly.py``, what a fresh build keeps and refuses in
+``carry_over.py``, the streaming build in ``building.py``, the append and tombstone paths in
+``incremental.py``.
 """
 
 from __future__ import annotations
