@@ -59,7 +59,7 @@ class Spool:
 
     def offer(self, record: DocumentRecord, passages: list[Passage],
               report: BuildReport) -> None:
-        """Take one ingested document unless its content is already here (as ``_State``)."""
+        """Take one ingested document unless its content is already here (as ``Assembly``)."""
         same = self.by_hash.get(record.content_hash)
         if same == record.doc or record.doc in self.documents:
             report.unchanged.append(record.doc)

@@ -9,18 +9,22 @@ version and the ``CURRENT`` swap) under the writer lock the caller holds.
 A new passage whose text is already stored under another document is not stored twice: the
 stored one's further documents grow in ``also_in.json``, a small overlay applied as records are
 read. A removed passage that another document also holds (it moves to that document) is left
-to the full rewrite (the caller falls back when these functions return ``None``). Labels of
-new passages are refined on what they bring; the library-wide refinement runs at the next
-``build``. ``compact_if_worth`` rewrites the index
-when tombstones or rows outside the ANN index have grown past a share of it.
+to the full rewrite (``library.add``/``remove`` fall back to it when ``add_appending`` returns
+``None`` or ``remove_tombstoning`` False). Labels of new passages are refined on what they
+bring; the library-wide refinement runs at the next ``build``. ``compact_if_worth`` rewrites
+the index when tombstones or rows outside the ANN index have grown past a share of it.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from duizhao.assembly import Assembly, ingest_into
 from duizhao.store import (
     DocumentRecord,
     LoadedIndex,
@@ -30,12 +34,61 @@ from duizhao.store import (
     rewrite_index,
     text_hash,
 )
+from duizhao.tokenize import passage_tokens
 
 if TYPE_CHECKING:
+    from duizhao.library import BuildReport, RemoveReport
     from duizhao.models import Passage
 
 COMPACT_DELETED = 0.3  # rewrite when this share of rows are tombstones …
 COMPACT_TAIL = 0.1  # … or this share of rows lies outside the ANN index (scanned exactly)
+
+
+def add_appending(old: LoadedIndex, paths: Iterable[Path | str], role_key: str | None,
+                  report: BuildReport, embed: Callable[[list[Passage]], np.ndarray],
+                  progress: bool, start: float) -> BuildReport | None:
+    """``library.add`` as one appended segment; ``None``: the change needs the full rewrite.
+
+    Only the index's document records are loaded, never its passages: ``embed`` gets the
+    passages whose text is not stored yet.
+    """
+    state = Assembly(old.taxonomy, old.corrections)
+    state.documents = {d.doc: d for d in old.documents}
+    state.by_hash = {d.content_hash: d.doc for d in old.documents}
+    ingest_into(paths, state, role_key, report, progress)
+    pause("after_ingest")
+    if not report.added and not report.replaced and not state.dropped:
+        report.documents, report.passages = len(state.documents), len(old.passages)
+        report.repeated_passages = state.repeated
+        report.seconds = time.perf_counter() - start
+        return report  # nothing new: leave the index as it is
+    passages = list(state.passages.values())
+    done = append_passages(old, passages, state.dropped_records,
+                           list(state.documents.values()), state.corrections, embed)
+    if done is None:
+        return None
+    report.embedded, report.reused, repeats = done
+    report.repeated_passages = state.repeated + repeats
+    compact_if_worth(old.directory)
+    after = open_index(old.directory, search=False)
+    report.documents, report.passages = len(state.documents), len(after.passages)
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def remove_tombstoning(old: LoadedIndex, wanted: list[DocumentRecord],
+                       report: RemoveReport) -> bool:
+    """``library.remove`` as tombstones; False: a passage is shared, use the full rewrite."""
+    names = {r.doc for r in wanted}
+    documents = [d for d in old.documents if d.doc not in names]
+    gone = tombstone(old, wanted, documents, old.corrections)
+    if gone is None:
+        return False
+    compact_if_worth(old.directory)
+    report.removed = [r.doc for r in wanted]
+    report.passages_removed = gone
+    report.documents, report.passages = len(documents), len(old.passages) - gone
+    return True
 
 
 def append_passages(old: LoadedIndex, passages: list[Passage], dropped: list[DocumentRecord],
@@ -47,8 +100,6 @@ def append_passages(old: LoadedIndex, passages: list[Passage], dropped: list[Doc
     stored vectors kept or copied, repeats of stored passages), or ``None`` when the change
     needs the full rewrite.
     """
-    from duizhao.library import _tokens
-
     drop_rows = _rows_owned(old, dropped)
     if drop_rows is None:
         return None
@@ -79,8 +130,8 @@ def append_passages(old: LoadedIndex, passages: list[Passage], dropped: list[Doc
         table = old.vectors.physical()
         vectors[list(reuse)] = table.take(np.asarray(list(reuse.values()), dtype=np.int64))
     pause("after_embed")
-    append_index(old, passages, vectors, _tokens(passages), documents, corrections, drop_rows,
-                 also_in)
+    append_index(old, passages, vectors, passage_tokens(passages), documents, corrections,
+                 drop_rows, also_in)
     return len(todo), len(reuse) + len(old.passages) - len(drop_rows), repeats
 
 

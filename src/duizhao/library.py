@@ -7,49 +7,52 @@ label correction, which every later ``build`` and ``add`` re-applies. Each of th
 index's writer lock and ends in one atomic ``store.write_index``, so a crash leaves the previous
 version live. One unreadable file never stops the rest: it becomes a ``FileFailure`` in the
 report and the CLI exits non-zero naming it.
+
+This module holds the entry points and their reports; the parts live by concept: the in-memory
+state of ``add``/``remove`` in ``assembly.py``, what a fresh build keeps and refuses in
+``carry_over.py``, the streaming build in ``building.py``, the append and tombstone paths in
+``incremental.py``.
 """
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from duizhao.assembly import Assembly, ingest_into
 from duizhao.building import BUILD_PREFIX, Spool, stream_build
+from duizhao.carry_over import (
+    check_nothing_dropped,
+    check_orphans,
+    held_documents,
+    keep_missing,
+    nothing_indexed,
+)
 from duizhao.config import DEFAULT_CORPUS, EMBED_BATCH_SIZE
 from duizhao.corrections import (  # correct_* re-exported: the library's public API
-    Corrections,
-    apply_corrections,
     correct_document_role,
     correct_label,
 )
 from duizhao.errors import (
     EncoderMismatchError,
-    IndexError_,
     PartialFailure,
-    ReadError,
     UsageError,
 )
-from duizhao.filenames import locate, shown
+from duizhao.filenames import locate
 from duizhao.models import FileFailure, Passage
-from duizhao.progress import Progress
 from duizhao.simplified import to_simplified
 from duizhao.store import (
-    DOCUMENTS,
-    DocumentRecord,
     EncoderInfo,
     LoadedIndex,
     check_tokenizer,
     find_document,
     live_version,
     open_index,
-    orphaned,
     pause,
     read_corrections,
     rewrite_index,
@@ -57,11 +60,11 @@ from duizhao.store import (
     write_index,
     writer_lock,
 )
-from duizhao.taxonomy import Taxonomy, load_taxonomy
+from duizhao.taxonomy import load_taxonomy
+from duizhao.tokenize import passage_tokens
 
 if TYPE_CHECKING:
     from duizhao.embed import Encoder
-    from duizhao.ingest import DocumentInfo
 
 @dataclass
 class BuildReport:
@@ -137,24 +140,24 @@ def build(paths: Iterable[Path | str] | None, index_dir: Path, model: str | None
     role_key = taxonomy.resolve("role", role)
     report = BuildReport(index_dir)
     with writer_lock(index_dir):
-        old, held = _held_documents(index_dir, report)
+        old, held = held_documents(index_dir, report)
         corrections = read_corrections(index_dir, live_version(index_dir))
-        _check_orphans(corrections, taxonomy, taxonomy_path)
+        check_orphans(corrections, taxonomy, taxonomy_path)
         given = [Path(p) for p in paths] if paths is not None else (
             [] if held else [Path(DEFAULT_CORPUS)])
         if not replace_documents:
-            _check_nothing_dropped(held, given)
+            check_nothing_dropped(held, given)
         encoder = encoder or load_encoder(model)
         spool = Spool(taxonomy, corrections, index_dir / f"{BUILD_PREFIX}spool.jsonl")
         try:
             here = given + [found for d in held if not given
                             and (found := locate(d.doc)) is not None]
-            _ingest(here, spool, role_key, report, progress)
+            ingest_into(here, spool, role_key, report, progress)
             if not replace_documents:
-                _keep_missing(old, held, spool, report)
+                keep_missing(old, held, spool, report)
             spool.close()
             if not spool.documents:
-                _nothing_indexed(report)
+                nothing_indexed(report)
             pause("after_ingest")
             stream_build(index_dir, spool, encoder, taxonomy, report, progress)
         finally:
@@ -166,94 +169,6 @@ def build(paths: Iterable[Path | str] | None, index_dir: Path, model: str | None
     return report
 
 
-def _held_documents(index_dir: Path, report: BuildReport
-                    ) -> tuple[LoadedIndex | None, list[DocumentRecord]]:
-    """The index's documents before a build (its loaded form when it can be read).
-
-    A damaged index still names its documents when its document list reads: a rebuild then
-    re-reads them (their stored passages cannot be carried over).
-    """
-    try:
-        old = open_index(index_dir, search=False)
-        return old, list(old.documents)
-    except IndexError_ as exc:
-        version = live_version(index_dir)
-        if version is None and not (index_dir / "CURRENT").exists():
-            return None, []
-        report.warnings.append(f"旧索引无法读取（{exc.zh}），将按其文档清单重新读取源文件。")
-        if version is None:
-            return None, []
-        try:
-            import json
-
-            from duizhao.read.walk import open_regular
-
-            # a damaged index may hold anything: never a read that a FIFO or device can hang
-            with open_regular(version / DOCUMENTS, DOCUMENTS) as handle:
-                data = json.loads(handle.read().decode("utf-8"))
-            return None, [DocumentRecord.from_json(d) for d in data]
-        except Exception:  # noqa: BLE001 - a damaged list: nothing to keep but the files given
-            return None, []
-
-
-def _check_nothing_dropped(held: list[DocumentRecord], paths: list[Path]) -> None:
-    """Refuse a build whose paths leave out documents the index holds (they would be lost)."""
-    if not paths:
-        return
-    roots = [os.path.abspath(p) for p in paths]
-    left_out = [d.doc for d in held if not any(
-        d.doc == root or d.doc.startswith(root.rstrip("/") + "/") for root in roots)]
-    if not left_out:
-        return
-    names = "\n".join(f"  {shown(doc)}" for doc in left_out[:10])
-    more = f"\n  ……共 {len(left_out)} 个" if len(left_out) > 10 else ""
-    raise UsageError(
-        f"索引中有 {len(left_out)} 个文档不在本次给出的路径中，重建会丢掉它们：\n{names}{more}\n"
-        "要保留它们并加入新文档，请用 duizhao add 路径；要重建索引中已有的全部文档，"
-        "运行 duizhao build（不给路径）；确实只要本次给出的文档，请加 --replace。",
-        f"{len(left_out)} indexed documents are not under the given paths; use `duizhao add`, "
-        "a plain `duizhao build`, or --replace to drop them.")
-
-
-def _keep_missing(old: LoadedIndex | None, held: list[DocumentRecord], state: Any,
-                  report: BuildReport) -> None:
-    """Keep the stored passages of held documents whose files are gone (never drop them)."""
-    if old is None:
-        return
-    missing = [record for record in held
-               if record.doc not in state.documents and locate(record.doc) is None
-               and record.content_hash not in state.by_hash]  # not read under another name
-    if not missing:
-        return
-    physical = old.passages.physical()
-    rows = old.rows_of([i for record in missing for i in record.passage_ids])
-    kept = []
-    for record in missing:
-        passages = [p for p in (physical.row(rows[i]) for i in record.passage_ids if i in rows)
-                    if p.doc == record.doc]
-        state.offer(record, passages, BuildReport(report.index_dir))
-        kept.append(record.doc)
-    names = "、".join(shown(doc) for doc in kept[:5]) + ("等" if len(kept) > 5 else "")
-    report.warnings.append(
-        f"{len(kept)} 个文档的源文件已不存在（{names}），保留了索引中原有的段落；"
-        "要移除它们，请运行 duizhao remove --missing。")
-
-
-def _check_orphans(corrections: Corrections, taxonomy: Taxonomy,
-                   taxonomy_path: Path | str | None) -> None:
-    """A taxonomy without a value the user's corrections use would silently undo them."""
-    lost = orphaned(corrections, taxonomy)
-    if not lost:
-        return
-    values = "、".join(sorted({f"{kind}={value}" for _, kind, value in lost}))
-    where = f"分类文件 {taxonomy_path}" if taxonomy_path else "默认分类"
-    raise UsageError(
-        f"{where}中没有 {len(lost)} 处标签更正用到的值：{values}。索引未改动。"
-        "请在分类文件中保留这些值，或先用 duizhao label 把这些更正改成新分类中的值。",
-        f"The taxonomy lacks values used by {len(lost)} label corrections ({values}); "
-        "the index was left unchanged.")
-
-
 def add(paths: Iterable[Path | str], index_dir: Path, role: str | None = None,
         progress: bool = True, model: str | None = None,
         taxonomy_path: Path | str | None = None, encoder: Encoder | None = None) -> BuildReport:
@@ -263,6 +178,7 @@ def add(paths: Iterable[Path | str], index_dir: Path, role: str | None = None,
     from them is an error saying to rebuild.
     """
     from duizhao.embed import encoder_to_load
+    from duizhao.incremental import add_appending
 
     start = time.perf_counter()
     index_dir = Path(index_dir)
@@ -277,13 +193,18 @@ def add(paths: Iterable[Path | str], index_dir: Path, role: str | None = None,
         if encoder is None or model is not None:  # never a model only the index names
             wanted = encoder_to_load(stored.name, model)
         role_key = taxonomy.resolve("role", role)
-        fast = _add_appending(old, paths, role_key, report, progress, encoder, start, wanted)
+
+        def embed(todo: list[Passage]) -> np.ndarray:  # the encoder loads only when needed
+            return _embed(_checked_encoder(encoder, stored, wanted),
+                          [embedding_text(p) for p in todo], progress)
+
+        fast = add_appending(old, paths, role_key, report, embed, progress, start)
         if fast is not None:
             return fast
         report = BuildReport(index_dir)
-        state = _State(taxonomy, old.corrections)
+        state = Assembly(taxonomy, old.corrections)
         state.load(old)
-        _ingest(paths, state, role_key, report, progress)
+        ingest_into(paths, state, role_key, report, progress)
         pause("after_ingest")
         if not report.added and not report.replaced and not state.dropped:
             return _finish(report, state, start)  # nothing new: leave the index as it is
@@ -293,55 +214,19 @@ def add(paths: Iterable[Path | str], index_dir: Path, role: str | None = None,
         todo = [i for i, row in enumerate(where) if row < 0]
         vectors = np.empty((len(passages), stored.dim), dtype=np.float32)
         if todo:
-            vectors[todo] = _embed(_checked_encoder(encoder, stored, wanted),
-                                   [embedding_text(passages[i]) for i in todo], progress)
+            vectors[todo] = embed([passages[i] for i in todo])
         kept = [i for i, row in enumerate(where) if row >= 0]
         vectors[kept] = old.vectors[[where[i] for i in kept]]
         report.embedded, report.reused = len(todo), len(kept)
         pause("after_embed")
         old_tokens = old.tokens()
         tokens = [old_tokens[row] if row >= 0 else None for row in where]
-        fresh = iter(_tokens([passages[i] for i in todo]))
+        fresh = iter(passage_tokens([passages[i] for i in todo]))
         write_index(index_dir, passages, vectors, stored, taxonomy, state.corrections,
                     documents=list(state.documents.values()),
                     tokens=[t if t is not None else next(fresh) for t in tokens],
                     created=old.manifest.created)
     return _finish(report, state, start)
-
-
-def _add_appending(old: LoadedIndex, paths: Iterable[Path | str], role_key: str | None,
-                   report: BuildReport, progress: bool, encoder: Encoder | None,
-                   start: float, wanted: str | None) -> BuildReport | None:
-    """``add`` as one appended segment (``incremental.py``); ``None``: use the full rewrite."""
-    from duizhao.incremental import append_passages, compact_if_worth
-
-    state = _State(old.taxonomy, old.corrections)
-    state.documents = {d.doc: d for d in old.documents}
-    state.by_hash = {d.content_hash: d.doc for d in old.documents}
-    _ingest(paths, state, role_key, report, progress)
-    pause("after_ingest")
-    if not report.added and not report.replaced and not state.dropped:
-        report.documents, report.passages = len(state.documents), len(old.passages)
-        report.repeated_passages = state.repeated
-        report.seconds = time.perf_counter() - start
-        return report  # nothing new: leave the index as it is
-    passages = list(state.passages.values())
-
-    def embed(todo: list[Passage]) -> np.ndarray:
-        return _embed(_checked_encoder(encoder, old.encoder, wanted),
-                      [embedding_text(p) for p in todo], progress)
-
-    done = append_passages(old, passages, state.dropped_records,
-                           list(state.documents.values()), state.corrections, embed)
-    if done is None:
-        return None
-    report.embedded, report.reused, repeats = done
-    report.repeated_passages = state.repeated + repeats
-    compact_if_worth(old.directory)
-    after = open_index(old.directory, search=False)
-    report.documents, report.passages = len(state.documents), len(after.passages)
-    report.seconds = time.perf_counter() - start
-    return report
 
 
 def _checked_encoder(encoder: Encoder | None, stored: EncoderInfo,
@@ -358,131 +243,18 @@ def _checked_encoder(encoder: Encoder | None, stored: EncoderInfo,
     return encoder
 
 
-class _State:
-    """Documents and passages being assembled, with verbatim repeats merged into one passage."""
-
-    def __init__(self, taxonomy: Taxonomy, corrections: Corrections) -> None:
-        self.taxonomy = taxonomy
-        self.corrections = dict(corrections)
-        self.documents: dict[str, DocumentRecord] = {}
-        self.by_hash: dict[str, str] = {}  # content hash → doc
-        self.passages: dict[str, Passage] = {}
-        self.repeated = 0
-        self.dropped = 0  # documents removed
-        self.dropped_records: list[DocumentRecord] = []
-
-    def load(self, old: LoadedIndex) -> None:
-        self.documents = {d.doc: d for d in old.documents}
-        self.by_hash = {d.content_hash: d.doc for d in old.documents}
-        self.passages = {p.id: p for p in old.passages}
-
-    def offer(self, record: DocumentRecord, passages: list[Passage],
-              report: BuildReport) -> None:
-        """Take one ingested document, unless it is already here (same content)."""
-        same = self.by_hash.get(record.content_hash)
-        if same == record.doc:
-            report.unchanged.append(record.doc)
-            return
-        if same is not None:
-            if record.doc in self.documents:  # a changed file now repeats another document
-                self.drop(record.doc)
-            report.duplicates.append((record.doc, same))
-            return
-        if record.doc in self.documents:
-            self.drop(record.doc)
-            report.replaced.append(record.doc)
-        else:
-            report.added.append(record.doc)
-        self.documents[record.doc] = record
-        self.by_hash[record.content_hash] = record.doc
-        for passage in passages:
-            kept = self.passages.get(passage.id)
-            if kept is None:
-                self.passages[passage.id] = apply_corrections(passage, self.corrections)
-            elif passage.doc != kept.doc and passage.doc not in kept.also_in:
-                kept.also_in.append(passage.doc)
-                self.repeated += 1
-
-    def drop(self, doc: str) -> int:
-        """Remove a document and its share of passages; returns how many passages went."""
-        record = self.documents.pop(doc)
-        self.dropped += 1
-        self.dropped_records.append(record)
-        self.by_hash.pop(record.content_hash, None)
-        gone = 0
-        for pid in dict.fromkeys(record.passage_ids):
-            passage = self.passages.get(pid)
-            if passage is None:
-                continue
-            if passage.doc == doc and passage.also_in:
-                # another document holds the same words: it becomes the passage's source
-                heir = passage.also_in[0]
-                heir_record = self.documents.get(heir)
-                self.passages[pid] = replace(passage, doc=heir, also_in=passage.also_in[1:],
-                                             title=heir_record.title if heir_record
-                                             else passage.title)
-            elif passage.doc == doc:
-                del self.passages[pid]
-                gone += 1
-            elif doc in passage.also_in:
-                passage.also_in.remove(doc)
-        return gone
-
-
-def _ingest(paths: Iterable[Path | str], state: _State | Spool, role: str | None,
-            report: BuildReport, progress: bool) -> None:
-    from duizhao.ingest import iter_ingest
-    from duizhao.label import refine_library
-
-    bar = Progress("读取", unit="个文件", enabled=progress)
-    for item in iter_ingest([Path(p) for p in paths], state.taxonomy, role):
-        if isinstance(item, FileFailure):
-            report.failures.append(item)
-        else:
-            info, passages = item
-            report.warnings.extend(info.notes)
-            state.offer(_record(info, passages), passages, report)
-            if info.role_uncertain and "doc:" + info.path not in state.corrections:
-                report.uncertain_roles.append(
-                    (info.path, info.role.value, state.taxonomy.name("role", info.role.value)))
-        bar.step()
-    bar.close()
-    if isinstance(state, _State):  # a streaming build refines as it writes (building.py)
-        refine_library(state.passages, state.taxonomy)  # relabel weak guesses from the rest
-
-
-def _record(info: DocumentInfo, passages: list[Passage]) -> DocumentRecord:
-    return DocumentRecord(
-        doc=info.path, content_hash=info.content_hash, title=info.title,
-        role=info.role.value, passage_ids=[p.id for p in passages],
-        passage_hashes=[text_hash(p.text) for p in passages])
-
-
 def _embed(encoder: Any, texts: list[str], progress: bool) -> np.ndarray:
     """Encode in batches (the encoder writes into one preallocated array, no copies)."""
     vectors = encoder.encode(texts, batch_size=EMBED_BATCH_SIZE, progress=progress)
     return np.asarray(vectors, dtype=np.float32).reshape(len(texts), int(encoder.dim))
 
 
-def _tokens(passages: list[Passage]) -> list[list[str]]:
-    """Keyword tokens, interned: a corpus repeats a small vocabulary millions of times."""
-    from duizhao.tokenize import tokenize
-
-    return [[sys.intern(t) for t in tokenize(p.text)] for p in passages]
-
-
-def _finish(report: BuildReport, state: _State, start: float) -> BuildReport:
+def _finish(report: BuildReport, state: Assembly, start: float) -> BuildReport:
     report.documents = len(state.documents)
     report.passages = len(state.passages)
     report.repeated_passages = state.repeated
     report.seconds = time.perf_counter() - start
     return report
-
-
-def _nothing_indexed(report: BuildReport) -> None:
-    lines = "\n".join(f"  {f.path}：{f.reason}" for f in report.failures) or "  （没有文件）"
-    raise ReadError(f"没有可编入索引的文档，索引未改动：\n{lines}",
-                    "No document could be indexed; the index was left unchanged.")
 
 
 def _check_same_taxonomy(old: LoadedIndex, taxonomy_path: Path | str | None) -> None:
@@ -503,6 +275,8 @@ def _check_same_taxonomy(old: LoadedIndex, taxonomy_path: Path | str | None) -> 
 
 def remove(docs: Iterable[str], index_dir: Path, missing: bool = False) -> RemoveReport:
     """Drop documents by the path they were indexed under (``missing``: files now gone)."""
+    from duizhao.incremental import remove_tombstoning
+
     index_dir = Path(index_dir)
     report = RemoveReport()
     with writer_lock(index_dir):
@@ -518,9 +292,9 @@ def remove(docs: Iterable[str], index_dir: Path, missing: bool = False) -> Remov
         if not wanted:
             report.documents, report.passages = len(old.documents), len(old.passages)
             return report
-        if _remove_tombstoning(old, wanted, report):
+        if remove_tombstoning(old, wanted, report):
             return report
-        state = _State(old.taxonomy, old.corrections)
+        state = Assembly(old.taxonomy, old.corrections)
         state.load(old)
         for record in wanted:
             report.passages_removed += state.drop(record.doc)
@@ -532,22 +306,7 @@ def remove(docs: Iterable[str], index_dir: Path, missing: bool = False) -> Remov
     return report
 
 
-def _remove_tombstoning(old: LoadedIndex, wanted: list[DocumentRecord],
-                        report: RemoveReport) -> bool:
-    """``remove`` as tombstones (``incremental.py``); False: a passage is shared, rewrite."""
-    from duizhao.incremental import compact_if_worth, tombstone
-
-    names = {r.doc for r in wanted}
-    documents = [d for d in old.documents if d.doc not in names]
-    gone = tombstone(old, wanted, documents, old.corrections)
-    if gone is None:
-        return False
-    compact_if_worth(old.directory)
-    report.removed = [r.doc for r in wanted]
-    report.passages_removed = gone
-    report.documents, report.passages = len(documents), len(old.passages) - gone
-    return True
-
+_tokens = passage_tokens  # the name incremental.py once imported from here
 
 __all__ = ["BuildReport", "RemoveReport", "add", "build", "correct_document_role",
            "correct_label", "embedding_text", "remove"]

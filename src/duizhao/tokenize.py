@@ -20,13 +20,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import sys
 import threading
 import unicodedata
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from duizhao.simplified import to_simplified
+
+if TYPE_CHECKING:
+    from duizhao.models import Passage
 
 _lock = threading.Lock()
 _tokenizer: Any = None
@@ -89,6 +93,11 @@ def tokenize(text: str) -> list[str]:
 def tokenize_many(texts: list[str]) -> list[list[str]]:
     """``tokenize`` over many texts (indexing)."""
     return [tokenize(text) for text in texts]
+
+
+def passage_tokens(passages: list[Passage]) -> list[list[str]]:
+    """Keyword tokens, interned: a corpus repeats a small vocabulary millions of times."""
+    return [[sys.intern(t) for t in tokenize(p.text)] for p in passages]
 
 
 # Bump when the tokenising code changes what it emits; the data files are hashed below.
