@@ -306,7 +306,6 @@ def remove(docs: Iterable[str], index_dir: Path, missing: bool = False) -> Remov
     return report
 
 
-_tokens = passage_tokens  # the name incremental.py once imported from here
 
 __all__ = ["BuildReport", "RemoveReport", "add", "build", "correct_document_role",
            "correct_label", "embedding_text", "remove"]
