@@ -306,6 +306,5 @@ def remove(docs: Iterable[str], index_dir: Path, missing: bool = False) -> Remov
     return report
 
 
-
 __all__ = ["BuildReport", "RemoveReport", "add", "build", "correct_document_role",
            "correct_label", "embedding_text", "remove"]
