@@ -261,10 +261,13 @@ class KeywordIndex:
                 tf = part.tf[begin:end]
                 lengths = (part.doc_len[rows] if part.post_len is None
                            else part.post_len[begin:end])
-                norm = self.k1 * (1.0 - self.b + self.b * lengths / avgdl)
-                part_scores = (idf * tf / (tf + norm)).astype(np.float32)
-                if weight != 1.0:
-                    part_scores *= np.float32(weight)
+                # tf / (tf + k1 · (1 − b + b · |d| / avgdl)), in float32 and in place: at a
+                # million rows a common term posts to hundreds of thousands of them
+                norm = lengths * np.float32(self.k1 * self.b / avgdl)
+                norm += np.float32(self.k1 * (1.0 - self.b))
+                norm += tf
+                part_scores = tf * np.float32(idf * weight)
+                part_scores /= norm
                 np.add.at(out, rows.astype(np.int64) + start if start else rows, part_scores)
         return out
 
