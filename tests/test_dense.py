@@ -106,3 +106,19 @@ def test_a_mapped_ann_answers_as_the_read_one(tmp_path, monkeypatch):
             a, b = read.search(VECTORS[row], 10, mask), mapped.search(VECTORS[row], 10, mask)
             assert np.array_equal(a[1], b[1]) and np.allclose(a[0], b[0])
             assert row in b[1] or mask is not None
+
+
+def test_a_supplementary_search_stays_inside_and_may_come_back_short(monkeypatch):
+    """Extra candidates for the labels a request implies: the ANN as for an unfiltered query,
+    no exact scan behind it, so a narrow pool can return fewer than asked, never a row outside."""
+    import duizhao.dense as dense
+
+    monkeypatch.setattr(dense, "EXACT_FILTER_MAX", 10)
+    rng = np.random.default_rng(5)
+    q = unit_vectors(1, seed=12)[0]
+    narrow = rng.random(len(VECTORS)) < 0.02
+    scores, rows = ANN.search(q, 50, narrow, exact_max=10, supplement=True)
+    full_scores, full_rows = ANN.search(q, 50, narrow, exact_max=10)
+    assert np.all(narrow[rows]) and len(rows) <= len(full_rows) == min(50, narrow.sum())
+    np.testing.assert_allclose(scores, VECTORS[rows] @ q, atol=1e-6)
+    assert set(rows.tolist()) <= set(exact(q, int(narrow.sum()), narrow).tolist())

@@ -379,7 +379,8 @@ class Searcher:
         if mode in ("dense", "hybrid"):
             assert qvec is not None
             scores, rows = ranking.merged([  # implied labels only add candidates: ANN will do
-                self.dense.search(qvec, depth, m, **({} if i == 0 else {"exact_max": 2_000}))
+                self.dense.search(qvec, depth, m, **({} if i == 0 else
+                                                     {"exact_max": 2_000, "supplement": True}))
                 for i, m in enumerate(pools)])
             lists.append(rows.tolist())
             scored = list(zip(rows.tolist(), scores.tolist(), strict=True))
