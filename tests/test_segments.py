@@ -214,3 +214,19 @@ def test_point_titles_and_lengths_are_stored_and_an_index_without_them_ranks_the
     old = open_index(index).passages.physical()
     assert old.titles(rows) is None and old.lengths(rows) is None
     assert ranked(searcher()) == with_titles
+
+
+def test_a_few_vectors_are_read_by_pread_and_equal_the_mapped_rows(index: Path,
+                                                                  monkeypatch) -> None:
+    """Re-scoring reads its few hundred rows with pread (mapped pages would stay in the
+    process); the rows are the same as through the map, across segments and tombstones."""
+    import duizhao.store.table as table
+
+    library.add([corpus_file(3)], index, progress=False, encoder=FakeEncoder())
+    loaded = open_index(index)
+    physical = loaded.vectors.physical()
+    mapped = np.concatenate([np.asarray(p) for p in physical.parts])
+    rows = np.array([len(mapped) - 1, 0, 5, len(mapped) // 2, 5])
+    assert np.array_equal(physical.take(rows), mapped[rows])
+    monkeypatch.setattr(table, "PREAD_ROWS", 0)  # the same rows through the map
+    assert np.array_equal(physical.take(rows), mapped[rows])

@@ -26,6 +26,7 @@ from duizhao.store.format import _REBUILD, _REBUILD_EN, PASSAGES, _expect
 from duizhao.taxonomy import Taxonomy
 
 CACHE_ROWS = 8192  # passages kept parsed: a query's candidates, repeated across queries
+PREAD_ROWS = 2048  # VectorTable.take reads at most this many rows with pread, more by the map
 TEXT_CACHE_ROWS = 50_000  # texts kept (a few MB): ranking reads each candidate's several times
 
 
@@ -224,15 +225,33 @@ def _bytes_of(path: Path) -> np.ndarray:
 class VectorTable:
     """Row-concatenated, memory-mapped float32 vectors of every segment (held once, on disk)."""
 
-    def __init__(self, parts: list[np.ndarray], dim: int, live: np.ndarray | None = None) -> None:
+    def __init__(self, parts: list[np.ndarray], dim: int, live: np.ndarray | None = None,
+                 files: list[Path] | None = None) -> None:
+        """``files``: each part's ``.npy`` file, so that a few rows are read with ``pread``
+        (see ``take``)."""
         self.parts = parts
         self.dim = dim
         self._starts = np.cumsum([0] + [len(p) for p in parts]).astype(np.int64)
         self.live = live  # physical rows in this view; None = all rows
+        self._files = files
+        self._fds: dict[int, tuple[int, int]] = {}  # part → (fd, byte offset of row 0)
+        self._owner = True  # a physical() view shares the fds and leaves closing them here
 
     def physical(self) -> VectorTable:
         """The same vectors by physical row (tombstoned rows included), for the indexes."""
-        return VectorTable(self.parts, self.dim) if self.live is not None else self
+        if self.live is None:
+            return self
+        view = VectorTable(self.parts, self.dim, files=self._files)
+        view._fds, view._owner = self._fds, False
+        return view
+
+    def __del__(self) -> None:
+        if getattr(self, "_owner", False):
+            for fd, _ in self._fds.values():
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
 
     def __len__(self) -> int:
         return int(self._starts[-1]) if self.live is None else len(self.live)
@@ -246,6 +265,8 @@ class VectorTable:
         rows = np.asarray(rows, dtype=np.int64).reshape(-1)
         if self.live is not None:
             rows = self.live[rows]
+        if self._files is not None and len(rows) <= PREAD_ROWS:
+            return self._read(rows)
         if len(self.parts) == 1:
             return np.asarray(self.parts[0][rows], dtype=np.float32)
         out = np.empty((len(rows), self.dim), dtype=np.float32)
@@ -254,6 +275,30 @@ class VectorTable:
             at = np.flatnonzero(part == p)
             out[at] = self.parts[p][rows[at] - self._starts[p]]
         return out
+
+    def _read(self, rows: np.ndarray) -> np.ndarray:
+        """A few rows by ``pread``. Why not the mapping: each page a process touches in a
+        mapping counts in its memory, and the kernel maps 64 KB around each one, so
+        re-scoring a few hundred scattered rows per query left a searching process holding
+        most of a million passages' vectors (1.5 GB after 60 queries)."""
+        out = np.empty((len(rows), self.dim), dtype=np.float32)
+        width = 4 * self.dim
+        parts = np.searchsorted(self._starts, rows, side="right") - 1
+        for i, (row, part) in enumerate(zip(rows.tolist(), parts.tolist(), strict=True)):
+            fd, start = self._fds.get(part) or self._open(part)
+            data = os.pread(fd, width, start + width * (row - int(self._starts[part])))
+            _expect(len(data) == width, "vectors.npy", "shorter than its header says")
+            out[i] = np.frombuffer(data, dtype=np.float32)
+        return out
+
+    def _open(self, part: int) -> tuple[int, int]:
+        assert self._files is not None
+        path = self._files[part]
+        fd = os.open(path, os.O_RDONLY)
+        rows = int(self._starts[part + 1] - self._starts[part])
+        # a C-order .npy holds its data last: row 0 starts that many bytes before the end
+        self._fds[part] = (fd, os.fstat(fd).st_size - 4 * self.dim * rows)
+        return self._fds[part]
 
     def __getitem__(self, rows: Any) -> np.ndarray:
         if isinstance(rows, (int, np.integer)):
