@@ -216,17 +216,33 @@ def test_point_titles_and_lengths_are_stored_and_an_index_without_them_ranks_the
     assert ranked(searcher()) == with_titles
 
 
-def test_a_few_vectors_are_read_by_pread_and_equal_the_mapped_rows(index: Path,
+def test_gathered_vector_pages_are_handed_back_and_rows_stay_right(index: Path,
                                                                   monkeypatch) -> None:
-    """Re-scoring reads its few hundred rows with pread (mapped pages would stay in the
-    process); the rows are the same as through the map, across segments and tombstones."""
+    """Re-scoring gathers scattered rows through the memory map; every RELEASE_ROWS rows the
+    mapped pages are handed back to the OS (they stay in its file cache), so a long-running
+    search does not come to hold the vectors. Rows read after a release are the same."""
     import duizhao.store.table as table
 
     library.add([corpus_file(3)], index, progress=False, encoder=FakeEncoder())
-    loaded = open_index(index)
-    physical = loaded.vectors.physical()
-    mapped = np.concatenate([np.asarray(p) for p in physical.parts])
+    physical = open_index(index).vectors.physical()
+    mapped = np.concatenate([np.array(p) for p in physical.parts])
     rows = np.array([len(mapped) - 1, 0, 5, len(mapped) // 2, 5])
+
+    def resident_kb() -> int:
+        """Resident kB of this process's mappings of the index's vectors files."""
+        total, inside = 0, False
+        for line in Path("/proc/self/smaps").read_text().splitlines():
+            head = line.split()
+            if head and "-" in head[0] and not head[0].endswith(":"):
+                inside = line.endswith("vectors.npy")
+            elif inside and line.startswith("Rss:"):
+                total += int(head[1])
+        return total
+
+    monkeypatch.setattr(table, "RELEASE_ROWS", 10**9)
     assert np.array_equal(physical.take(rows), mapped[rows])
-    monkeypatch.setattr(table, "PREAD_ROWS", 0)  # the same rows through the map
-    assert np.array_equal(physical.take(rows), mapped[rows])
+    assert resident_kb() > 0  # the copy above and the gather mapped pages in
+    monkeypatch.setattr(table, "RELEASE_ROWS", 3)
+    assert np.array_equal(physical.take(rows), mapped[rows])  # … and released them
+    assert resident_kb() == 0
+    assert np.array_equal(physical.take(rows[::-1]), mapped[rows[::-1]])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+import mmap
 import os
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
@@ -26,7 +27,7 @@ from duizhao.store.format import _REBUILD, _REBUILD_EN, PASSAGES, _expect
 from duizhao.taxonomy import Taxonomy
 
 CACHE_ROWS = 8192  # passages kept parsed: a query's candidates, repeated across queries
-PREAD_ROWS = 2048  # VectorTable.take reads at most this many rows with pread, more by the map
+RELEASE_ROWS = 16_384  # VectorTable: mapped pages handed back after this many rows gathered
 TEXT_CACHE_ROWS = 50_000  # texts kept (a few MB): ranking reads each candidate's several times
 
 
@@ -215,6 +216,14 @@ class PassageTable(Sequence[Passage]):
             pass
 
 
+def _mapping_of(array: np.ndarray) -> mmap.mmap | None:
+    """The memory map under a (view of a) memory-mapped array, if any."""
+    base: Any = array
+    while base is not None and not isinstance(base, mmap.mmap):
+        base = getattr(base, "base", None)
+    return base
+
+
 def _bytes_of(path: Path) -> np.ndarray:
     """A file's bytes, memory-mapped (an empty file cannot be mapped: an empty array)."""
     if path.stat().st_size == 0:
@@ -225,33 +234,16 @@ def _bytes_of(path: Path) -> np.ndarray:
 class VectorTable:
     """Row-concatenated, memory-mapped float32 vectors of every segment (held once, on disk)."""
 
-    def __init__(self, parts: list[np.ndarray], dim: int, live: np.ndarray | None = None,
-                 files: list[Path] | None = None) -> None:
-        """``files``: each part's ``.npy`` file, so that a few rows are read with ``pread``
-        (see ``take``)."""
+    def __init__(self, parts: list[np.ndarray], dim: int, live: np.ndarray | None = None) -> None:
         self.parts = parts
         self.dim = dim
         self._starts = np.cumsum([0] + [len(p) for p in parts]).astype(np.int64)
         self.live = live  # physical rows in this view; None = all rows
-        self._files = files
-        self._fds: dict[int, tuple[int, int]] = {}  # part → (fd, byte offset of row 0)
-        self._owner = True  # a physical() view shares the fds and leaves closing them here
+        self._gathered = 0  # rows gathered since the mapped pages were last released
 
     def physical(self) -> VectorTable:
         """The same vectors by physical row (tombstoned rows included), for the indexes."""
-        if self.live is None:
-            return self
-        view = VectorTable(self.parts, self.dim, files=self._files)
-        view._fds, view._owner = self._fds, False
-        return view
-
-    def __del__(self) -> None:
-        if getattr(self, "_owner", False):
-            for fd, _ in self._fds.values():
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
+        return VectorTable(self.parts, self.dim) if self.live is not None else self
 
     def __len__(self) -> int:
         return int(self._starts[-1]) if self.live is None else len(self.live)
@@ -265,40 +257,34 @@ class VectorTable:
         rows = np.asarray(rows, dtype=np.int64).reshape(-1)
         if self.live is not None:
             rows = self.live[rows]
-        if self._files is not None and len(rows) <= PREAD_ROWS:
-            return self._read(rows)
         if len(self.parts) == 1:
-            return np.asarray(self.parts[0][rows], dtype=np.float32)
-        out = np.empty((len(rows), self.dim), dtype=np.float32)
-        part = np.searchsorted(self._starts, rows, side="right") - 1
-        for p in np.unique(part):
-            at = np.flatnonzero(part == p)
-            out[at] = self.parts[p][rows[at] - self._starts[p]]
+            out = np.array(self.parts[0][rows], dtype=np.float32)  # a copy: pages may go
+        else:
+            out = np.empty((len(rows), self.dim), dtype=np.float32)
+            part = np.searchsorted(self._starts, rows, side="right") - 1
+            for p in np.unique(part):
+                at = np.flatnonzero(part == p)
+                out[at] = self.parts[p][rows[at] - self._starts[p]]
+        self._release(len(rows))
         return out
 
-    def _read(self, rows: np.ndarray) -> np.ndarray:
-        """A few rows by ``pread``. Why not the mapping: each page a process touches in a
-        mapping counts in its memory, and the kernel maps 64 KB around each one, so
-        re-scoring a few hundred scattered rows per query left a searching process holding
-        most of a million passages' vectors (1.5 GB after 60 queries)."""
-        out = np.empty((len(rows), self.dim), dtype=np.float32)
-        width = 4 * self.dim
-        parts = np.searchsorted(self._starts, rows, side="right") - 1
-        for i, (row, part) in enumerate(zip(rows.tolist(), parts.tolist(), strict=True)):
-            fd, start = self._fds.get(part) or self._open(part)
-            data = os.pread(fd, width, start + width * (row - int(self._starts[part])))
-            _expect(len(data) == width, "vectors.npy", "shorter than its header says")
-            out[i] = np.frombuffer(data, dtype=np.float32)
-        return out
+    def _release(self, gathered: int) -> None:
+        """Hand the mapped pages back to the OS every ``RELEASE_ROWS`` rows gathered.
 
-    def _open(self, part: int) -> tuple[int, int]:
-        assert self._files is not None
-        path = self._files[part]
-        fd = os.open(path, os.O_RDONLY)
-        rows = int(self._starts[part + 1] - self._starts[part])
-        # a C-order .npy holds its data last: row 0 starts that many bytes before the end
-        self._fds[part] = (fd, os.fstat(fd).st_size - 4 * self.dim * rows)
-        return self._fds[part]
+        Why: each page a process touches in a mapping counts in its memory, and the kernel
+        maps 64 KB around each one, so re-scoring a few hundred scattered rows per query left
+        a searching process holding most of a million passages' vectors (1.5 GB after 60
+        queries). ``MADV_DONTNEED`` on a read-only file mapping only unmaps: the pages stay
+        in the OS's file cache and the next touch maps them again (reading each row with
+        ``pread`` instead cost 5 ms a query)."""
+        self._gathered += gathered
+        if self._gathered < RELEASE_ROWS:
+            return
+        self._gathered = 0
+        for part in self.parts:
+            mapping = _mapping_of(part)
+            if mapping is not None:
+                mapping.madvise(mmap.MADV_DONTNEED)
 
     def __getitem__(self, rows: Any) -> np.ndarray:
         if isinstance(rows, (int, np.integer)):
