@@ -190,7 +190,7 @@ class DenseIndex:
             found.append(block_rows[i[0][keep]])
         if not scores:
             return np.empty(0, dtype=np.float32), np.empty(0, dtype=np.int64)
-        return _top(np.concatenate(scores), np.concatenate(found), k)
+        return best_k(np.concatenate(scores), np.concatenate(found), k)
 
     def _subset(self, rows: np.ndarray) -> np.ndarray:
         """The rows' vectors gathered into one array, kept for the next query with the same
@@ -235,7 +235,7 @@ class DenseIndex:
             if len(cand) < min(k, int(np.count_nonzero(mask[:m]))) and not supplement:
                 return None  # the probed lists held too few allowed rows: scan exactly
         rows = np.concatenate([cand, tail])
-        return _top(_scores(self.vectors, q, rows), rows, k)
+        return best_k(_scores(self.vectors, q, rows), rows, k)
 
     def save(self, directory: Path, prefix: str = "") -> list[str]:
         """The ANN as FAISS's own file (+ a JSON note); the vectors are the store's."""
@@ -279,7 +279,7 @@ def _scores(vectors: Any, q: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
     return np.asarray(vectors.scores(q, rows), dtype=np.float32)
 
 
-def _top(scores: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def best_k(scores: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Best ``k`` (score, row) pairs, best first; among equal scores the lower row (as FAISS's
     heap keeps the first row seen), so results do not depend on the selection algorithm."""
     if len(rows) > k:

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from duizhao.dense import allowed_mask
+from duizhao.dense import allowed_mask, best_k
 from duizhao.errors import IndexCorruptError
 
 K1 = 1.5
@@ -306,14 +306,14 @@ class KeywordIndex:
         for a in allowed:
             rows = allowed_mask(a, self.size)
             if rows is None:
-                out.append(_best(head_scores, head, k))
+                out.append(best_k(head_scores, head, k))
                 continue
             inside = rows[head]
             if np.count_nonzero(inside) < k and len(head) < len(candidates):
                 inside = rows[candidates]
-                out.append(_best(cand_scores[inside], candidates[inside], k))
+                out.append(best_k(cand_scores[inside], candidates[inside], k))
             else:
-                out.append(_best(head_scores[inside], head[inside], k))
+                out.append(best_k(head_scores[inside], head[inside], k))
         return out
 
     def save(self, directory: Path) -> list[str]:
@@ -335,18 +335,3 @@ class KeywordIndex:
             parts.append(part)
         return cls(parts, k1, b)
 
-
-def _best(scores: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """The ``k`` best (scores, rows), best first; equal scores by lower row, so the answer does
-    not depend on how the candidates were gathered."""
-    if len(rows) == 0:
-        return _EMPTY
-    if len(rows) > k:
-        kth = np.partition(scores, len(scores) - k)[len(scores) - k]
-        better = np.flatnonzero(scores > kth)
-        tied = np.flatnonzero(scores == kth)
-        tied = tied[np.argsort(rows[tied], kind="stable")][:k - len(better)]
-        part = np.concatenate([better, tied])
-        scores, rows = scores[part], rows[part]
-    order = np.lexsort((rows, -scores))
-    return scores[order].astype(np.float32), rows[order].astype(np.int64)
