@@ -418,9 +418,11 @@ class Searcher:
             _, dense_top = self.dense.search(qvec, depth, None)
             basis = np.array(sorted(set(dense_top.tolist()) | set(keyword_top.tolist())),
                              dtype=np.int64)
+        dense_pool = self.vectors[pool] @ qvec
+        dense_basis = dense_pool if basis is pool else self.vectors[basis] @ qvec
         return zscore_fusion(
-            pool, [self.vectors[pool] @ qvec, keyword_all[pool]], [DENSE_WEIGHT, KEYWORD_WEIGHT],
-            reference=[self.vectors[basis] @ qvec, keyword_all[basis]])
+            pool, [dense_pool, keyword_all[pool]], [DENSE_WEIGHT, KEYWORD_WEIGHT],
+            reference=[dense_basis, keyword_all[basis]])
 
     def _dedupe(self, scored: list[tuple[int, float]], want: int,
                 kept_before: list[int]) -> list[tuple[int, float]]:
