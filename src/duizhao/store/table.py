@@ -260,7 +260,7 @@ class VectorTable:
         if self.live is not None:
             rows = self.live[rows]
         if len(self.parts) == 1:
-            out = np.array(self.parts[0][rows], dtype=np.float32)  # a copy: pages may go
+            out = np.asarray(self.parts[0][rows], dtype=np.float32)  # indexing copies
         else:
             out = np.empty((len(rows), self.dim), dtype=np.float32)
             part = np.searchsorted(self._starts, rows, side="right") - 1
