@@ -334,4 +334,3 @@ class KeywordIndex:
             part, k1, b = Postings.load(Path(directory), prefix, mmap, lengths)
             parts.append(part)
         return cls(parts, k1, b)
-
