@@ -130,3 +130,30 @@ def test_top_each_equals_a_full_sort_for_every_mask_ties_by_row(monkeypatch):
             want = rows[np.lexsort((rows, -scores[rows]))][:k]
             assert got_rows.tolist() == want.tolist()
             assert np.array_equal(got_scores, scores[want])
+
+
+def test_common_terms_kept_in_memory_score_as_read_and_stay_within_the_budget(tmp_path,
+                                                                            monkeypatch):
+    """A term posting to many rows keeps its BM25 parts between queries (the genre's common
+    words come back in most requests): the scores equal the uncached ones, bit for bit, over
+    two blocks, and the kept arrays never exceed the byte budget."""
+    import duizhao.keyword as keyword
+
+    index = KeywordIndex.build(TOKENS * 40).extended(TOKENS * 30)  # two blocks
+    query = tokenize("四个意识 廉洁自律 主体责任 八项规定 两个维护 不够")
+    weights = dict(zip(query, [1.0, 0.4, 0.7, 1.0, 0.3, 0.5, 0.9, 0.2, 1.0, 0.6], strict=False))
+    monkeypatch.setattr(keyword, "HOT_DF", 10**9)  # nothing kept
+    cold = index.weighted_scores(weights)
+    assert not index._hot and cold.max() > 0
+    monkeypatch.setattr(keyword, "HOT_DF", 30)  # every term of 40 or 30 rows is kept
+    first = index.weighted_scores(weights)
+    kept = len(index._hot)
+    assert kept >= 2 * 5  # several terms, in both blocks
+    assert np.array_equal(first, cold) and np.array_equal(index.weighted_scores(weights), cold)
+    budget = 3 * (40 * 12)  # room for about three of the first block's terms
+    monkeypatch.setattr(keyword, "HOT_BYTES", budget)
+    index = KeywordIndex.build(TOKENS * 40).extended(TOKENS * 30)
+    for _ in range(2):
+        assert np.array_equal(index.weighted_scores(weights), cold)
+        held = sum(a.nbytes + s.nbytes for a, s in index._hot.values())
+        assert 0 < held <= budget and len(index._hot) < kept

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,8 @@ POST_LEN = "post_len"  # optional: each posting's document length (written since
 CHUNK = 20_000  # passages turned into arrays at a time while building
 HEAD_MIN = 20_000  # top_each: best candidates kept for every mask (see there)
 HEAD_FACTOR = 50
+HOT_DF = 20_000  # a term posting to at least this many rows of a block keeps its BM25 parts …
+HOT_BYTES = 160 * 2**20  # … in memory, up to this much in all (least recently used go first)
 _EMPTY = (np.empty(0, dtype=np.float32), np.empty(0, dtype=np.int64))
 
 
@@ -207,6 +209,7 @@ class KeywordIndex:
         self.b = b
         self._starts = np.cumsum([0] + [p.size for p in parts]).astype(np.int64)
         self._avgdl: float | None = None
+        self._hot: OrderedDict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = OrderedDict()
 
     @property
     def size(self) -> int:
@@ -245,31 +248,55 @@ class KeywordIndex:
         out = np.zeros(n, dtype=np.float32)
         if n == 0:
             return out
-        avgdl = self.avgdl()
         for term, weight in weights.items():
             spans = []
-            for part, start in zip(self.parts, self._starts[:-1].tolist(), strict=True):
+            for number, part in enumerate(self.parts):
                 tid = part.term_id.get(term)
                 if tid is not None:
-                    spans.append((part, start, int(part.indptr[tid]), int(part.indptr[tid + 1])))
+                    spans.append((number, tid, int(part.indptr[tid + 1] - part.indptr[tid])))
             if not spans:
                 continue
-            df = sum(end - begin for _, _, begin, end in spans)
+            df = sum(count for _, _, count in spans)
             idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
-            for part, start, begin, end in spans:
-                rows = part.rows[begin:end]
-                tf = part.tf[begin:end]
-                lengths = (part.doc_len[rows] if part.post_len is None
-                           else part.post_len[begin:end])
-                # tf / (tf + k1 · (1 − b + b · |d| / avgdl)), in float32 and in place: at a
-                # million rows a common term posts to hundreds of thousands of them
-                norm = lengths * np.float32(self.k1 * self.b / avgdl)
-                norm += np.float32(self.k1 * (1.0 - self.b))
-                norm += tf
-                part_scores = tf * np.float32(idf * weight)
-                part_scores /= norm
-                np.add.at(out, rows.astype(np.int64) + start if start else rows, part_scores)
+            for number, tid, _ in spans:
+                at, saturation = self._term_part(number, tid)
+                np.add.at(out, at, saturation * np.float32(idf * weight))
         return out
+
+    def _term_part(self, number: int, tid: int) -> tuple[np.ndarray, np.ndarray]:
+        """One term's postings in block ``number``: global rows (int64) and each posting's
+        ``tf / (tf + k1 · (1 − b + b · |d| / avgdl))`` in float32.
+
+        A term posting to ``HOT_DF`` rows or more keeps these in memory (``HOT_BYTES`` in
+        all): the genre's common words (工作, 学习, 不够 …) come back in most requests and at a
+        million passages each posts to hundreds of thousands of rows, so reading and
+        normalising them again was most of a slow query's time. The arithmetic is the same
+        either way, so scores do not depend on what is cached."""
+        key = (number, tid)
+        hit = self._hot.get(key)
+        if hit is not None:
+            self._hot.move_to_end(key)
+            return hit
+        part, start = self.parts[number], int(self._starts[number])
+        begin, end = int(part.indptr[tid]), int(part.indptr[tid + 1])
+        rows = part.rows[begin:end]
+        tf = part.tf[begin:end]
+        lengths = part.doc_len[rows] if part.post_len is None else part.post_len[begin:end]
+        avgdl = self.avgdl()
+        norm = lengths * np.float32(self.k1 * self.b / avgdl)  # float32, in place
+        norm += np.float32(self.k1 * (1.0 - self.b))
+        norm += tf
+        saturation = np.divide(tf, norm, dtype=np.float32)
+        # int64 positions: np.add.at takes a slow path for int32 ones (0.2 ms a call even
+        # for a few hundred postings, and a request has dozens of terms)
+        at = rows.astype(np.int64)
+        if start:
+            at += start
+        if end - begin >= HOT_DF:
+            self._hot[key] = (at, saturation)
+            while sum(a.nbytes + s.nbytes for a, s in self._hot.values()) > HOT_BYTES:
+                self._hot.popitem(last=False)
+        return at, saturation
 
     def search(self, query_tokens: list[str], k: int,
                allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
