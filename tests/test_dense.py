@@ -122,3 +122,20 @@ def test_a_supplementary_search_stays_inside_and_may_come_back_short(monkeypatch
     assert np.all(narrow[rows]) and len(rows) <= len(full_rows) == min(50, narrow.sum())
     np.testing.assert_allclose(scores, VECTORS[rows] @ q, atol=1e-6)
     assert set(rows.tolist()) <= set(exact(q, int(narrow.sum()), narrow).tolist())
+
+
+def test_without_rescoring_the_ann_keeps_its_own_scores_inside_the_filter(monkeypatch):
+    """For hybrid search (which scores what it keeps exactly itself) the IVF's candidates
+    keep their 8-bit scores: close to the exact ones, best first, never outside the filter."""
+    import duizhao.dense as dense
+
+    monkeypatch.setattr(dense, "EXACT_FILTER_MAX", 10)
+    mask = np.random.default_rng(4).random(len(VECTORS)) < 0.5
+    for row, allowed in ((7, None), (8, mask)):
+        q = VECTORS[row]
+        scores, rows = ANN.search(q, 20, allowed, rescore=False)
+        assert len(rows) == 20 and (allowed is None or np.all(allowed[rows]))
+        assert np.all(np.diff(scores) <= 0)
+        np.testing.assert_allclose(scores, VECTORS[rows] @ q, atol=0.02)  # SQ8, not exact
+        assert not np.allclose(scores, VECTORS[rows] @ q, atol=1e-6)
+        assert len(set(rows) & set(ANN.search(q, 20, allowed)[1])) >= 15

@@ -378,9 +378,12 @@ class Searcher:
             Filters(**labels)))]  # the request's implied labels add candidates, never filter
         if mode in ("dense", "hybrid"):
             assert qvec is not None
+            # score fusion re-scores every row it keeps exactly (_fuse); the list's own
+            # scores matter for dense mode and rank fusion only
+            rescore = mode == "dense" or self.fusion == "rrf"
             scores, rows = ranking.merged([  # implied labels only add candidates: ANN will do
-                self.dense.search(qvec, depth, m, **({} if i == 0 else
-                                                     {"exact_max": 2_000, "supplement": True}))
+                self.dense.search(qvec, depth, m, rescore=rescore,
+                                  **({} if i == 0 else {"exact_max": 2_000, "supplement": True}))
                 for i, m in enumerate(pools)])
             lists.append(rows.tolist())
             scored = list(zip(rows.tolist(), scores.tolist(), strict=True))
@@ -415,7 +418,7 @@ class Searcher:
             return []
         basis = pool
         if keyword_top is not None:
-            _, dense_top = self.dense.search(qvec, depth, None)
+            _, dense_top = self.dense.search(qvec, depth, None, rescore=False)
             basis = np.array(sorted(set(dense_top.tolist()) | set(keyword_top.tolist())),
                              dtype=np.int64)
         dense_pool = self.vectors[pool] @ qvec
