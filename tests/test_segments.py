@@ -228,17 +228,6 @@ def test_gathered_vector_pages_are_handed_back_and_rows_stay_right(index: Path,
     mapped = np.concatenate([np.array(p) for p in physical.parts])
     rows = np.array([len(mapped) - 1, 0, 5, len(mapped) // 2, 5])
 
-    def resident_kb() -> int:
-        """Resident kB of this process's mappings of the index's vectors files."""
-        total, inside = 0, False
-        for line in Path("/proc/self/smaps").read_text().splitlines():
-            head = line.split()
-            if head and "-" in head[0] and not head[0].endswith(":"):
-                inside = line.endswith("vectors.npy")
-            elif inside and line.startswith("Rss:"):
-                total += int(head[1])
-        return total
-
     monkeypatch.setattr(table, "RELEASE_ROWS", 10**9)
     assert np.array_equal(physical.take(rows), mapped[rows])
     assert resident_kb() > 0  # the copy above and the gather mapped pages in
@@ -246,6 +235,47 @@ def test_gathered_vector_pages_are_handed_back_and_rows_stay_right(index: Path,
     assert np.array_equal(physical.take(rows), mapped[rows])
     assert resident_kb() > 0  # a small library keeps its pages …
     monkeypatch.setattr(table, "RELEASE_ABOVE_BYTES", 0)  # … a big one hands them back
+    monkeypatch.setattr(table, "READ_ROWS", 2)  # (gathers of more rows go through the map)
     assert np.array_equal(physical.take(rows), mapped[rows])  # … and released them
     assert resident_kb() == 0
     assert np.array_equal(physical.take(rows[::-1]), mapped[rows[::-1]])
+
+
+def test_a_few_rows_of_big_vectors_are_read_without_the_map(index: Path, monkeypatch) -> None:
+    """A query's few hundred rows of a large library are read with pread: the same floats
+    across segments and through the live view, nothing of the map resident afterwards, and a
+    vectors file cut short is reported as a corrupt index."""
+    import duizhao.store.table as table
+    from duizhao.errors import IndexCorruptError
+
+    library.add([corpus_file(3)], index, progress=False, encoder=FakeEncoder())
+    loaded = open_index(index)
+    physical = loaded.vectors.physical()
+    mapped = np.concatenate([np.array(p) for p in physical.parts])
+    assert len(physical.parts) == 2
+    rows = np.array([len(mapped) - 1, 0, 5, len(mapped) // 2, 5])
+    monkeypatch.setattr(table, "RELEASE_ABOVE_BYTES", 0)  # as big as a million passages
+    for part in physical.parts:  # nothing of the map resident before …
+        table._mapping_of(part).madvise(table.mmap.MADV_DONTNEED)
+    assert np.array_equal(physical.take(rows), mapped[rows])
+    assert resident_kb() == 0  # … nor after
+    live = loaded.vectors  # the public view (tombstoned rows left out, if any)
+    seen = mapped if live.live is None else mapped[live.live]
+    assert np.array_equal(live.take([0, len(live) - 1]), seen[[0, -1]])
+    last = physical._files[-1]
+    with open(last, "r+b") as f:  # cut short after it was opened
+        f.truncate(last.stat().st_size - 8)
+    with pytest.raises(IndexCorruptError, match="向量文件被截短"):
+        physical.take([len(mapped) - 1])
+
+
+def resident_kb() -> int:
+    """Resident kB of this process's mappings of index vectors files."""
+    total, inside = 0, False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        head = line.split()
+        if head and "-" in head[0] and not head[0].endswith(":"):
+            inside = line.endswith("vectors.npy")
+        elif inside and line.startswith("Rss:"):
+            total += int(head[1])
+    return total

