@@ -90,6 +90,16 @@ def test_the_other_parts_and_resolutions(request_: str, section: str) -> None:
     assert read(request_).get("section").key == section
 
 
+@pytest.mark.parametrize("request_", ["遇到困难总在客观上找原因", "出了差错很少从自己身上找原因"])
+def test_looking_for_reasons_elsewhere_is_a_shortcoming_not_an_ask_for_causes(
+        request_: str) -> None:
+    """"从客观上找原因" describes a habit (a problem); "原因" alone still asks for causes."""
+    section = read(request_).get("section")
+    assert section is None or section.key != "cause", read(request_)
+    assert read("工作拖拉，帮我找找原因").get("section").key == "cause"
+    assert read("学习不上心是什么原因").get("section").key == "cause"
+
+
 def test_the_last_ask_wins_when_two_parts_are_named() -> None:
     plan = read("理论学习方面的问题，下一步怎么改")
     assert plan.get("section").key == "measure"
