@@ -43,6 +43,7 @@ GRID: dict[str, list[Any]] = {
     "role_prior": [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0],
     "dimension_prior": [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0],
     "workplace_prior": [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0],
+    "elsewhere_penalty": [0.0, 0.5, 1.0, 2.0, 3.0],
     "default_confidence": [0.0, 0.3, 0.5, 0.65, 0.8],
     "dense_weight": [0.5, 0.75, 1.0, 1.25],
     "expansion_weight": [0.0, 0.5, 0.75, 1.0],
@@ -99,6 +100,7 @@ def apply(searcher: Any, settings: dict[str, Any]) -> Any:
                    dimension_prior=settings["dimension_prior"],
                    role_prior=settings["role_prior"],
                    workplace_prior=settings["workplace_prior"],
+                   elsewhere_penalty=settings["elsewhere_penalty"],
                    short_penalty=settings["short_penalty"],
                    title_weight=settings["title_weight"])
 
@@ -107,9 +109,9 @@ def apply(searcher: Any, settings: dict[str, Any]) -> Any:
 # defaults as before issue 9's tuning (for --neutral: does the search find its gains again?)
 NEUTRAL: dict[str, Any] = {
     "section_prior": 1.0, "role_prior": 1.0, "dimension_prior": 1.0, "workplace_prior": 1.0,
-    "default_confidence": 0.8, "dense_weight": 0.75, "expansion_weight": 1.0,
-    "semantic_weight": 1.0, "meaning_min": 0.65, "title_weight": 0.0, "classifier_trust": 0.7,
-    "short_penalty": 1.0, "depth": 100, "loose_share": 0.75}
+    "elsewhere_penalty": 0.0, "default_confidence": 0.8, "dense_weight": 0.75,
+    "expansion_weight": 1.0, "semantic_weight": 1.0, "meaning_min": 0.65, "title_weight": 0.0,
+    "classifier_trust": 0.7, "short_penalty": 1.0, "depth": 100, "loose_share": 0.75}
 
 
 def shipped(searcher: Any) -> dict[str, Any]:
@@ -118,6 +120,7 @@ def shipped(searcher: Any) -> dict[str, Any]:
     t = searcher.reader.tuning
     return {"section_prior": t.section_prior, "role_prior": t.role_prior,
             "dimension_prior": t.dimension_prior, "workplace_prior": t.workplace_prior,
+            "elsewhere_penalty": t.elsewhere_penalty,
             "default_confidence": searcher.reader.cues.default_confidence,
             "dense_weight": search.DENSE_WEIGHT, "expansion_weight": t.expansion_weight,
             "semantic_weight": t.semantic_weight, "meaning_min": semantic.MEANING_MIN,

@@ -283,6 +283,37 @@ def test_all_priors_together_lift_at_most_max_lift_deviations(seed: int) -> None
                 assert at[a] < at[b]  # same labels: the order of the scores
 
 
+def test_a_document_from_another_kind_of_workplace_sinks() -> None:
+    """"我是医院…": a hospital's passage rises, a school's sinks below a passage tied to no
+    workplace at the same score, and a document showing both places is not sunk."""
+    from duizhao.ranking import log_odds
+
+    hospital, school = ("医院", "病人"), ("学校", "学生")
+    places = {0: (), 1: (hospital,), 2: (school,), 3: (hospital, school)}
+
+    class Rows:
+        def has_label(self, kind: str, key: str, rows: np.ndarray) -> np.ndarray:
+            return np.zeros(len(rows), dtype=bool)
+
+        def text_lengths(self, rows: np.ndarray) -> np.ndarray:
+            return np.full(len(rows), 100)
+
+        def from_documents_using(self, words, minimum, rows):  # type: ignore[no-untyped-def]
+            return np.array([words in places[int(r)] for r in rows])
+
+    places[4] = ()
+    scored = [(2, 5.0), (0, 4.9), (3, 4.8), (1, 4.7), (4, 0.0)]
+    odds = log_odds(0.8)
+    query = PreparedQuery("q", None, "q", [], workplace=(hospital, 3, 1.0 * odds),
+                          elsewhere=((school,), 1.0 * odds))
+    order = [r for r, _ in with_priors(scored, query, Rows())]
+    assert order.index(1) < order.index(0) < order.index(2)  # hospital, none, school
+    assert order.index(3) < order.index(0)  # both places: counts as the hospital
+    unsunk = PreparedQuery("q", None, "q", [], workplace=(hospital, 3, 1.0 * odds))
+    plain = [r for r, _ in with_priors(scored, unsunk, Rows())]
+    assert plain.index(2) < plain.index(0)  # without the sink the school's stays ahead
+
+
 def test_a_stray_line_sinks_below_real_points() -> None:
     class Rows:
         def has_label(self, kind: str, key: str, rows: np.ndarray) -> np.ndarray:

@@ -22,16 +22,16 @@ def shipped_table() -> dict:  # type: ignore[type-arg]
 
 def test_shipped_weights_are_valid_and_in_use() -> None:
     weights = load_weights()
-    assert {f.name for f in fields(Weights)} == set(RANGES)  # ≤ 8 weights, each checked
-    assert len(RANGES) <= 8
+    assert {f.name for f in fields(Weights)} == set(RANGES)  # ≤ 9 weights, each checked
+    assert len(RANGES) <= 9
     for name, (low, high) in RANGES.items():
         assert low <= getattr(weights, name) <= high
     tuning = Tuning()
     assert (tuning.role_prior, tuning.section_prior, tuning.dimension_prior,
-            tuning.workplace_prior, tuning.short_penalty, tuning.expansion_weight,
-            tuning.semantic_weight, tuning.title_weight) == (
-        weights.role, weights.section, weights.dimension, weights.workplace, weights.short,
-        weights.expansion, weights.semantic, weights.title)
+            tuning.workplace_prior, tuning.elsewhere_penalty, tuning.short_penalty,
+            tuning.expansion_weight, tuning.semantic_weight, tuning.title_weight) == (
+        weights.role, weights.section, weights.dimension, weights.workplace, weights.elsewhere,
+        weights.short, weights.expansion, weights.semantic, weights.title)
 
 
 @pytest.mark.parametrize(("change", "named"), [

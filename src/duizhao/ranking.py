@@ -55,6 +55,7 @@ class Tuning:
     section_prior: float = SHIPPED.section
     dimension_prior: float = SHIPPED.dimension
     workplace_prior: float = SHIPPED.workplace  # documents from the workplace the asker names
+    elsewhere_penalty: float = SHIPPED.elsewhere  # … and documents from another kind of place
     preferred_pool: bool = True  # also fetch candidates among passages with the implied labels
     short_penalty: float = SHIPPED.short  # a passage shorter than SHORT_CHARS, in deviations
     title_weight: float = SHIPPED.title  # share of the request's words in a point's title
@@ -140,7 +141,8 @@ class QueryReader:
                 index = self.meanings(encoder)
                 if not index.in_genre_words(text):
                     plan = plan.with_meanings(index.nearest(vector, plan.entries))
-        prepared = prepare(request, plan, tokenize, self.tuning, self.cues.min_mentions)
+        prepared = prepare(request, plan, tokenize, self.tuning, self.cues.min_mentions,
+                           [place.document for place in self.cues.workplaces])
         if vector_of is not None and prepared.dense_text != text:
             vector = vector_of(prepared.dense_text)
         prepared.vector = vector
@@ -160,6 +162,7 @@ class PreparedQuery:
     pool_labels: list[dict[str, str]] = field(default_factory=list)  # label sets to fetch from
     short_penalty: float = 0.0
     workplace: tuple[tuple[str, ...], int, float] | None = None  # (document words, min, boost)
+    elsewhere: tuple[tuple[tuple[str, ...], ...], float] = ((), 0.0)  # (other places' words, sink)
     vector: np.ndarray | None = None  # the query vector, when the searcher asked for it
     title_terms: dict[str, float] = field(default_factory=dict)  # term → weight, for titles
     title_weight: float = 0.0
@@ -173,8 +176,10 @@ class PreparedQuery:
 
 
 def prepare(request: str, plan: QueryPlan | None, tokenize: Callable[[str], list[str]],
-            tuning: Tuning, minimum_mentions: int = 3) -> PreparedQuery:
-    """Keyword terms with weights, the encoder's text and the priors for ``request``."""
+            tuning: Tuning, minimum_mentions: int = 3,
+            places: Sequence[tuple[str, ...]] = ()) -> PreparedQuery:
+    """Keyword terms with weights, the encoder's text and the priors for ``request``
+    (``places``: the document words of every kind of workplace the cues know)."""
     if plan is None:
         terms = tokenize(to_simplified(request))
         return PreparedQuery(request, None, to_simplified(request), terms,
@@ -206,11 +211,15 @@ def prepare(request: str, plan: QueryPlan | None, tokenize: Callable[[str], list
             if "role" in sure and len(sure) > 1:  # roles are the least sure labels
                 pools.append({k: v for k, v in sure.items() if k != "role"})
     workplace = None
-    if tuning.priors and tuning.workplace_prior and plan.workplace is not None:
-        workplace = (plan.workplace.document, minimum_mentions,
-                     tuning.workplace_prior * log_odds(plan.workplace_confidence))
+    elsewhere: tuple[tuple[tuple[str, ...], ...], float] = ((), 0.0)
+    if tuning.priors and plan.workplace is not None:
+        odds = log_odds(plan.workplace_confidence)
+        workplace = (plan.workplace.document, minimum_mentions, tuning.workplace_prior * odds)
+        others = tuple(words for words in places if words != plan.workplace.document)
+        if tuning.elsewhere_penalty and others:
+            elsewhere = (others, tuning.elsewhere_penalty * odds)
     return PreparedQuery(request, plan, dense_text, list(weights), weights, priors, pools,
-                         tuning.short_penalty, workplace,
+                         tuning.short_penalty, workplace, elsewhere,
                          title_terms=_title_terms(weights, plan, tokenize),
                          title_weight=tuning.title_weight, own_terms=own)
 
@@ -340,7 +349,14 @@ def with_priors(scored: Sequence[tuple[int, float]], query: PreparedQuery,
         lift += boost * rows_info.has_label(kind, key, rows)
     if query.workplace is not None:
         words, minimum, boost = query.workplace
-        lift += boost * rows_info.from_documents_using(words, minimum, rows)
+        here = rows_info.from_documents_using(words, minimum, rows)
+        lift += boost * here
+        others, sink = query.elsewhere
+        if sink:
+            elsewhere = np.zeros(len(rows), dtype=bool)
+            for place in others:
+                elsewhere |= rows_info.from_documents_using(place, minimum, rows)
+            lift -= sink * (elsewhere & ~here)
     if title is not None:
         lift += query.title_weight * title
     boosted = scores + unit * lift

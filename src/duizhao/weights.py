@@ -25,6 +25,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "section": (0.0, 10.0),
     "dimension": (0.0, 10.0),
     "workplace": (0.0, 10.0),
+    "elsewhere": (0.0, 10.0),
     "short": (0.0, 10.0),
     "expansion": (0.0, 1.0),
     "semantic": (0.0, 1.0),
@@ -40,6 +41,7 @@ class Weights:
     section: float  # recognised part of the material: likewise
     dimension: float  # recognised dimension: likewise
     workplace: float  # documents from the workplace the request names: likewise
+    elsewhere: float  # documents from another kind of workplace than that one: sink likewise
     short: float  # a stray line or heading (under 20 characters) sinks this many deviations
     expansion: float  # a thesaurus phrase's keyword weight, × the entry's weight
     semantic: float  # an entry met by meaning, not wording: × how close it came
