@@ -54,6 +54,25 @@ def test_loose_match_close_wording_but_not_shared_common_words(thesaurus) -> Non
     assert thesaurus.matches("自己跟群众说话没耐心", loose=False) == []
 
 
+def test_words_put_into_a_set_wording_do_not_break_a_loose_match(tmp_path: Path,
+                                                                  monkeypatch) -> None:
+    """People say 家里人打着我的旗号 for 家人打我旗号: the 的/着/里 they insert do not break the
+    wording's character pairs; the same characters scattered over a sentence still do."""
+    import duizhao.thesaurus as thesaurus
+
+    mine = tmp_path / "词表.toml"
+    mine.write_text('[[entry]]\ndimension = "integrity"\neveryday = ["家人打我旗号"]\n'
+                    'formal = ["管好身边人"]\n', encoding="utf-8")
+    table = load_thesaurus([mine], taxonomy=TAX)
+    spoken = "有时候家里人打着我的旗号办事"
+    assert [m.everyday for m in table.matches(spoken) if m.entry.source == str(mine)] == [
+        "家人打我旗号"]
+    scattered = "我号召家人去打球，旗帜鲜明"  # every character, none of the pairs
+    assert not [m for m in table.matches(scattered) if m.entry.source == str(mine)]
+    monkeypatch.setattr(thesaurus, "LOOSE_SKIP", False)  # pairs only as typed: it breaks
+    assert not [m for m in table.matches(spoken) if m.entry.source == str(mine)]
+
+
 def test_a_user_file_adds_entries_on_top_of_the_default(thesaurus, tmp_path: Path) -> None:
     mine = tmp_path / "我的词表.toml"
     mine.write_text('[[entry]]\ndimension = "responsibility"\nsection = "problem"\n'

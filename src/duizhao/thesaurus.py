@@ -36,6 +36,7 @@ DEFAULT_WEIGHT = 0.6
 LOOSE_SHARE = 0.75
 LOOSE_MIN_CHARS = 3
 LOOSE_DISCOUNT = 0.7
+LOOSE_SKIP = True  # a request's pairs also span one inserted character (see _spoken_pairs)
 ANY_DIMENSION = "any"
 # A user's own thesaurus file, used by every search when set (the shell has no option for it).
 THESAURUS_ENV = "DUIZHAO_THESAURUS"
@@ -72,6 +73,12 @@ class Match:
 
 def _pairs(text: str) -> set[str]:
     return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
+def _spoken_pairs(text: str) -> set[str]:
+    """A request's character pairs, also across one character: people put 的/着/了/里 into
+    a set wording (家里人打着我的旗号 for 家人打我旗号), and those should not break its pairs."""
+    return _pairs(text) | {text[i] + text[i + 2] for i in range(len(text) - 2)}
 
 
 @dataclass(frozen=True)
@@ -133,7 +140,7 @@ class Thesaurus:
         does not meet 理论学习不够 (its rare 党纪 is missing; 学习/不够 are common)."""
         index, rarity = self._loose_index
         chars = set(text)
-        pairs = _pairs(text)
+        pairs = _spoken_pairs(text) if LOOSE_SKIP else _pairs(text)
         seen: dict[tuple[int, str], int] = {}
         for char in chars:
             for hit in index.get(char, ()):
