@@ -100,6 +100,16 @@ def test_looking_for_reasons_elsewhere_is_a_shortcoming_not_an_ask_for_causes(
     assert read("学习不上心是什么原因").get("section").key == "cause"
 
 
+@pytest.mark.parametrize("request_", ["宗旨意识有所淡化", "党性锻炼 放松了"])
+def test_a_cause_formula_names_the_cause_part_and_stays_what_is_searched(request_: str) -> None:
+    """原因剖析's usual headings say the part by themselves, less surely than "原因" does."""
+    plan = read(request_)
+    section = plan.get("section")
+    assert section is not None and section.key == "cause" and section.confidence < 0.8
+    assert plan.text == request_ and plan.removed == ()
+    assert read("理论学习不深入").get("section").key == "problem"
+
+
 def test_the_last_ask_wins_when_two_parts_are_named() -> None:
     plan = read("理论学习方面的问题，下一步怎么改")
     assert plan.get("section").key == "measure"

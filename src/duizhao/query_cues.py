@@ -149,6 +149,9 @@ def _parse(data: dict[str, Any], source: str, taxonomy: Taxonomy | None) -> Quer
             cues.append(SectionCue(key, _compile(pattern, source, where), soft))
         for pattern in _strings(spec.get("keep_patterns", []), source, f"{where} keep_patterns"):
             cues.append(SectionCue(key, _compile(pattern, source, where), strong, keep=True))
+        for pattern in _strings(spec.get("soft_keep_patterns", []), source,
+                                f"{where} soft_keep_patterns"):
+            cues.append(SectionCue(key, _compile(pattern, source, where), soft, keep=True))
     default = data.get("default_section")
     if default is not None and (not isinstance(default, str) or default not in sections):
         raise _error(source, f"default_section “{default}” 须为 [sections] 中的一项。",
