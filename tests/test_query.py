@@ -110,6 +110,18 @@ def test_a_cause_formula_names_the_cause_part_and_stays_what_is_searched(request
     assert read("理论学习不深入").get("section").key == "problem"
 
 
+@pytest.mark.parametrize(("request_", "section"), [
+    ("坚持每周走访群众", "measure"), ("不收红包", "measure"), ("坚决不吃请", "measure"),
+    ("每天都加班到很晚", "problem"), ("每天刷学习强国但看不进去", "problem"),
+    ("不参加组织生活", "problem"),
+])
+def test_a_good_habit_or_a_pledge_reads_as_a_measure(request_: str, section: str) -> None:
+    """Said with no complaint in it, a habit or a pledge is what a measure says; its words stay."""
+    plan = read(request_)
+    assert plan.get("section").key == section
+    assert plan.text == request_
+
+
 def test_the_last_ask_wins_when_two_parts_are_named() -> None:
     plan = read("理论学习方面的问题，下一步怎么改")
     assert plan.get("section").key == "measure"
