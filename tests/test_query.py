@@ -108,6 +108,8 @@ def test_a_cause_formula_names_the_cause_part_and_stays_what_is_searched(request
     assert section is not None and section.key == "cause" and section.confidence < 0.8
     assert plan.text == request_ and plan.removed == ()
     assert read("理论学习不深入").get("section").key == "problem"
+    shown = read("宗旨意识淡化的具体表现")  # how it shows is what a problem says
+    assert shown.get("section").key == "problem" and shown.text == "宗旨意识淡化"
 
 
 @pytest.mark.parametrize(("request_", "section"), [
