@@ -30,6 +30,22 @@ def test_default_file_loads_and_covers_every_dimension(thesaurus) -> None:
         assert all(to_simplified(p) == p for p in entry.everyday)
 
 
+def test_the_default_file_keeps_its_own_conventions(thesaurus) -> None:
+    """What the file's header promises: everyday wording of 2–10 characters in one entry only,
+    never a formal phrase of another dimension's entry (a wording must mean one thing)."""
+    owners: dict[str, int] = {}
+    formal_by_dimension: dict[str, set[str]] = {}
+    for number, entry in enumerate(thesaurus.entries):
+        formal_by_dimension.setdefault(entry.dimension, set()).update(entry.formal)
+        for phrase in entry.everyday:
+            assert 2 <= len(phrase) <= 10, phrase
+            assert owners.setdefault(phrase, number) == number, f"{phrase} in two entries"
+    for phrase, number in owners.items():
+        dimension = thesaurus.entries[number].dimension
+        assert not any(phrase in formal for other, formal in formal_by_dimension.items()
+                       if other != dimension), phrase
+
+
 def test_everyday_wording_brings_its_formal_phrases(thesaurus) -> None:
     found = thesaurus.matches("需要用到时才临时翻书找理论")
     assert found and found[0].everyday == "临时翻书" and found[0].closeness == 1.0
