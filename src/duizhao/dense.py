@@ -238,12 +238,10 @@ class DenseIndex:
             tail = tail[mask[m:]]
             if len(cand) < min(k, int(np.count_nonzero(mask[:m]))) and not supplement:
                 return None  # the probed lists held too few allowed rows: scan exactly
-        if not rescore:
-            rows = np.concatenate([cand, tail])
-            scores = np.concatenate([approx.astype(np.float32), _scores(self.vectors, q, tail)])
-            return best_k(scores, rows, k)
         rows = np.concatenate([cand, tail])
-        return best_k(_scores(self.vectors, q, rows), rows, k)
+        scores = (_scores(self.vectors, q, rows) if rescore else  # tail rows: always exact
+                  np.concatenate([approx.astype(np.float32), _scores(self.vectors, q, tail)]))
+        return best_k(scores, rows, k)
 
     def save(self, directory: Path, prefix: str = "") -> list[str]:
         """The ANN as FAISS's own file (+ a JSON note); the vectors are the store's."""
