@@ -197,8 +197,10 @@ def open_library(model: str | None, gold_labels: bool = False) -> tuple[Any, lis
 
 
 def score_queries(searcher: Any, queries: list[Query], mode: str = "hybrid",
-                  tuning: Any = None, fusion: str = "zscore") -> dict[str, float]:
-    """nDCG@5 of each query with ``searcher`` set to ``tuning`` and ``fusion``."""
+                  tuning: Any = None, fusion: str = "zscore",
+                  usable: dict[str, float] | None = None) -> dict[str, float]:
+    """nDCG@5 of each query with ``searcher`` set to ``tuning`` and ``fusion``; ``usable``, when
+    given, receives each query's share of the top 5 that is judged usable (grade ≥ 1)."""
     from duizhao.search import Filters
 
     saved = (searcher.reader.tuning, searcher.fusion)
@@ -209,7 +211,10 @@ def score_queries(searcher: Any, queries: list[Query], mode: str = "hybrid",
         out = {}
         for q in queries:
             result = searcher.search(q.text, Filters(**q.filters), k=K, mode=mode)
-            out[q.id] = ndcg([q.grades.get(h.passage.id, 0) for h in result.hits], q.ideal)
+            gains = [q.grades.get(h.passage.id, 0) for h in result.hits]
+            out[q.id] = ndcg(gains, q.ideal)
+            if usable is not None:
+                usable[q.id] = sum(g > 0 for g in gains) / K
         return out
     finally:
         searcher.reader.tuning, searcher.fusion = saved
@@ -246,12 +251,15 @@ def baseline_scores(passages: list[Any], queries: list[Query], encoder: Any) -> 
     return out
 
 
+USABLE: dict[str, float] = {}  # shipped hybrid: share of the top 5 judged usable, per query
+
+
 def systems() -> dict[str, Callable[[Any, list[Query]], dict[str, float]]]:
     from duizhao.ranking import PLAIN, Tuning
 
     shipped = Tuning()
     return {
-        "hybrid": lambda s, qs: score_queries(s, qs, "hybrid", shipped),
+        "hybrid": lambda s, qs: score_queries(s, qs, "hybrid", shipped, usable=USABLE),
         "dense": lambda s, qs: score_queries(s, qs, "dense", shipped),
         "keyword": lambda s, qs: score_queries(s, qs, "keyword", shipped),
         "hybrid-plain": lambda s, qs: score_queries(s, qs, "hybrid", PLAIN),
@@ -295,6 +303,16 @@ def tables(scores: dict[str, dict[str, float]], queries: list[Query]) -> str:
             sub = [q for q in qs if q.kind == kind]
             lines.append(f"| {kind} | {len(sub)} | "
                          + " | ".join(mean(scores[n], sub) for n in main) + " |")
+    if USABLE:
+        lines += ["", f"Usable passages in hybrid's top {K} (share graded 1 or 2; what a user "
+                  "scanning the first screen finds to adapt):", "",
+                  "| split | " + " | ".join(kinds) + " | all |",
+                  "|---|" + "---|" * (len(kinds) + 1)]
+        for split in SPLITS:
+            qs = groups[split]
+            if qs:
+                cells = [mean(USABLE, [q for q in qs if q.kind == k]) for k in kinds]
+                lines.append(f"| {split} | " + " | ".join(cells) + f" | {mean(USABLE, qs)} |")
     return "\n".join(lines)
 
 
