@@ -276,6 +276,20 @@ def test_commands_errors_and_quit(shell: ShellSession) -> None:
     assert shell.done
 
 
+@pytest.mark.parametrize("line", ["退出", " exit ", "QUIT"])
+def test_a_bare_leave_word_quits_instead_of_searching(tmp_path: Path, line: str) -> None:
+    searcher = ListSearcher(list(PASSAGES))
+    session = ShellSession(searcher, TAX, cwd=tmp_path)
+    assert "再见" in session.handle(line) and session.done
+    kept = ShellSession(searcher, TAX, cwd=tmp_path, interactive=True)
+    kept.handle("学习")
+    kept.handle("/pick 1")
+    assert "还没有保存成文件" in kept.handle(line) and not kept.done  # asks, as /quit does
+    assert "继续" in kept.handle("n") and not kept.done
+    searched = kept.handle("退出了")  # a longer line is still a search
+    assert "“退出了” · 混合检" in searched and kept.pending is None and not kept.done
+
+
 def test_parse_numbers() -> None:
     assert parse_numbers("1 3", "结果") == [1, 3]
     assert parse_numbers("2-4，1、3", "结果") == [2, 3, 4, 1]

@@ -38,6 +38,9 @@ _COMMAND_RE = re.compile(r"^(?:/|／|、(?=[a-zA-Z]))\s*([a-zA-Z]+)\s*(.*)$", re
 _NUMBER_SPLIT = re.compile(r"[\s,，、]+")
 # Bytes that were not UTF-8, as a terminal front end hands them on (surrogate escapes).
 UNDECODABLE = re.compile("[\udc80-\udcff]")
+# A whole line that only says "leave" (people type 退出 or exit without the slash): nobody
+# searches their library for it, so it quits as /quit does (asking first if picks are unsaved).
+BARE_QUIT = frozenset({"退出", "结束", "quit", "exit"})
 NOT_UTF8 = "这一行含有无法识别的字节（不是 UTF-8 文本），已忽略。请检查终端或输入文件的编码。"
 
 
@@ -203,6 +206,8 @@ class ShellSession(DraftingCommands):
         return question.cancelled if question is not None else ""
 
     def _dispatch(self, text: str) -> str:
+        if text.lower() in BARE_QUIT:
+            return self._quit("")
         match = _COMMAND_RE.match(text)
         if match is None:
             if text[0] in "/／":
