@@ -162,7 +162,8 @@ def run_shell(index_dir: Path, model: str | None = None, plain: bool = False) ->
     session, seconds = open_session(index_dir, model, interactive=terminal)
     size = getattr(session.searcher, "size", None)
     ready = (f"已载入索引 {index_dir}" + (f"（{size} 段）" if size else "")
-             + f"，用时 {seconds:.1f} 秒。输入查询检索，/help 查看命令，Ctrl-D、/quit 或“退出”离开。")
+             + f"，用时 {seconds:.1f} 秒。输入查询检索，/help 查看命令，"
+             "Ctrl-D、/quit 或“退出”离开。")
     if terminal:
         print("\n".join([ready, *session.notes]))
         return run_terminal(session)
