@@ -239,3 +239,42 @@ def test_a_dimension_called_by_its_name_is_as_sure_as_a_part_named() -> None:
     assert "维度=廉洁自律" in plan.explain()
     guessed = read("四个意识 两个维护").get("dimension")  # a heading word, not its name
     assert guessed.key == "politics" and guessed.confidence < OUTRIGHT_CONFIDENCE
+
+
+@pytest.mark.parametrize("request_", ["怎么改掉遇事躲着走的毛病", "如何克服学用脱节的问题"])
+def test_a_fix_asked_for_wins_over_the_problem_it_names(request_: str) -> None:
+    section = read(request_).get("section")
+    assert section is not None and section.key == "measure"
+    # in another clause the problem noun is its own ask, and the later ask still wins
+    later = read("下一步怎么改，说说存在的问题").get("section")
+    assert later is not None and later.key == "problem"
+
+
+def test_everyday_words_are_also_read_in_the_usual_words() -> None:
+    plan = read("对老百姓的事不上心")
+    dimension = plan.get("dimension")
+    assert dimension is not None and dimension.key == "style"
+    assert plan.text == "对老百姓的事不上心"  # what is searched keeps the user's words
+    assert CUES.in_usual_words("老百姓的本事") == "群众的本领"
+
+
+def test_a_formal_phrase_of_one_dimension_in_the_request_votes_for_it() -> None:
+    assert THESAURUS.formal_dimensions["浅尝辄止"] == "theory"
+    dimension = read("學東西淺嘗輒止").get("dimension")
+    assert dimension is not None and dimension.key == "theory" and "浅尝辄止" in dimension.cue
+
+
+@pytest.mark.parametrize(("request_", "place"), [
+    ("病人家属问多了我就烦", "hospital"), ("遇到新型案子办案本事跟不上", "police"),
+    ("上课不会用信息化手段", "school"), ("对来办税的人脸难看", "tax")])
+def test_a_workplace_is_read_from_its_work(request_: str, place: str) -> None:
+    workplace = read(request_).workplace
+    assert workplace is not None and workplace.key == place
+
+
+def test_same_words_in_a_users_cue_file_are_checked(tmp_path: Path) -> None:
+    text = (Path(__file__).parents[1] / "src/duizhao/data/query_cues.toml").read_text("utf-8")
+    bad = tmp_path / "cues.toml"
+    bad.write_text(text.replace('"本事" = "本领"', '"本事" = 3'), "utf-8")
+    with pytest.raises(UsageError, match="same_words"):
+        load_query_cues(bad, taxonomy=TAX)

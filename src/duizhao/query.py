@@ -39,6 +39,7 @@ CLASSIFIER_CUE = "（按字面归类）"  # the cue of a dimension guessed by th
 CLASSIFIER_TRUST = 0.7  # a classifier's guess counts this share of its probability
 CLASSIFIER_SHARPNESS = 3.0  # tempers naive Bayes' overconfidence (as dimension.py does)
 _NO_LABEL = LabelDef("", "")
+MEASURE, PROBLEM = "measure", "problem"  # section keys the reading of a fix relies on
 _PUNCT = CLAUSE_END + "：:“”\"'‘’（）()《》[]【】…—-·~～ \t"
 
 
@@ -205,17 +206,22 @@ def _role(req: _Request, cues: QueryCues) -> Recognised | None:
 
 def _section(req: _Request, cues: QueryCues) -> Recognised | None:
     """Every section cue is taken out; the surest wins, and the later one on a tie (the ask
-    usually comes last: "理论学习方面的问题，下一步怎么改" wants 整改措施)."""
-    best: tuple[float, int, str, str] | None = None
+    usually comes last: "理论学习方面的问题，下一步怎么改" wants 整改措施) — except a problem
+    noun that is the object of a fix asked for earlier in the same clause ("怎么改掉遇事躲着走
+    的毛病" wants 整改措施 too)."""
+    found: list[tuple[float, int, int, str, str]] = []
     for cue in cues.sections:
         for match in req.find(cue.pattern):
             words = match.group(0) if cue.keep else req.take(match.start(), match.end())
-            candidate = (cue.confidence, match.start(), cue.section, words)
-            if best is None or candidate[:2] > best[:2]:
-                best = candidate
-    if best is None:
+            found.append((cue.confidence, match.start(), match.end(), cue.section, words))
+    fixes = [(start, end) for _, start, end, section, _ in found if section == MEASURE]
+    candidates = [c for c in found if not (c[3] == PROBLEM and any(
+        end <= c[1] and not any(ch in CLAUSE_END for ch in req.text[end:c[1]])
+        for start, end in fixes))]
+    if not candidates:
         return None
-    return Recognised("section", best[2], best[0], best[3])
+    best = max(candidates, key=lambda c: (c[0], c[1]))
+    return Recognised("section", best[3], best[0], best[4])
 
 
 def _filler(req: _Request, cues: QueryCues) -> None:
@@ -225,8 +231,9 @@ def _filler(req: _Request, cues: QueryCues) -> None:
 
 
 def _dimension(text: str, matches: list[Any], taxonomy: Taxonomy,
-               whole: str = "") -> Recognised | None:
-    """Votes: thesaurus entries that fired, the dimension named outright, its cue words.
+               whole: str = "", formal: dict[str, str] | None = None) -> Recognised | None:
+    """Votes: thesaurus entries that fired, the dimension named outright, its cue words, and
+    ``formal`` phrases of the thesaurus (phrase → dimension) the request uses itself.
 
     ``text`` is what is left of the request; ``whole`` the request as typed (simplified), where
     "理论学习方面的问题" still says 方面 after the part asked for was taken out."""
@@ -241,6 +248,13 @@ def _dimension(text: str, matches: list[Any], taxonomy: Taxonomy,
     for match in matches:
         if match.entry.dimension != ANY_DIMENSION:
             vote(match.entry.dimension, THESAURUS_VOTE * match.weight, match.everyday)
+    cue_words = [w for label in taxonomy.dimensions.values()
+                 for w in (label.name, *label.heading_words, *label.strong, *label.weak)
+                 if w in text]
+    for phrase, key in (formal or {}).items():  # (not again for a cue word counted below)
+        if phrase in text and key in taxonomy.dimensions \
+                and not any(w in phrase for w in cue_words):
+            vote(key, STRONG_VOTE, phrase)
     for key, label in taxonomy.dimensions.items():
         if key == "other":
             continue
@@ -328,7 +342,13 @@ def understand(request: str, taxonomy: Taxonomy, cues: QueryCues, thesaurus: The
     _filler(req, cues)
     visible = req.visible()
     matches = thesaurus.matches(visible)
-    recognised.append(_dimension(visible, matches, taxonomy, req.text))
+    usual = cues.in_usual_words(visible)
+    if usual != visible:  # 老百姓 → 群众: entries written in the usual word fire too
+        fired = {id(m.entry) for m in matches}
+        matches += [m for m in thesaurus.matches(usual) if id(m.entry) not in fired]
+        visible = f"{visible}\n{usual}"
+    recognised.append(_dimension(visible, matches, taxonomy, req.text,
+                                 thesaurus.formal_dimensions))
     if recognised[1] is None:
         recognised[1] = _section_from_thesaurus(matches)
     if recognised[1] is None and cues.default_section:

@@ -58,7 +58,16 @@ class QueryCues:
     workplaces: tuple[Workplace, ...] = ()
     workplace_confidence: float = 0.8
     min_mentions: int = 3  # document words a document needs to count as from the workplace
+    # everyday word → the word the thesaurus and the taxonomy use (老百姓 → 群众), longest first
+    same_words: tuple[tuple[str, str], ...] = ()
     source: str = "default"
+
+    def in_usual_words(self, text: str) -> str:
+        """``text`` with everyday words swapped for the usual ones ("对老百姓的事不上心" →
+        "对群众的事不上心"), so one thesaurus wording serves both."""
+        for word, usual in self.same_words:
+            text = text.replace(word, usual)
+        return text
 
 
 def _error(source: str, zh: str, en: str) -> UsageError:
@@ -173,6 +182,13 @@ def _parse(data: dict[str, Any], source: str, taxonomy: Taxonomy | None) -> Quer
     mentions = places.get("min_mentions", 3)
     if isinstance(mentions, bool) or not isinstance(mentions, int) or mentions < 1:
         raise _error(source, "[workplaces] min_mentions 须为正整数。", "min_mentions: int ≥ 1.")
+    same = data.get("same_words", {})
+    if not isinstance(same, dict) or not all(
+            isinstance(k, str) and k and isinstance(v, str) and v for k, v in same.items()):
+        raise _error(source, "[same_words] 应为 “词 = 常用词” 的表。",
+                     "[same_words] must map words to words.")
+    same_words = tuple(sorted(((to_simplified(k), to_simplified(v)) for k, v in same.items()),
+                              key=lambda kv: (-len(kv[0]), kv[0])))
     fill = tuple(_compile(p, source, "[filler]")
                  for p in _strings(filler.get("patterns"), source, "[filler] patterns"))
     return QueryCues(
@@ -185,7 +201,7 @@ def _parse(data: dict[str, Any], source: str, taxonomy: Taxonomy | None) -> Quer
         sections=tuple(cues), filler=fill, default_section=default,
         default_confidence=_number(data.get("default_confidence"), source,
                                    "default_confidence", 0.5),
-        workplaces=tuple(workplaces), min_mentions=mentions,
+        workplaces=tuple(workplaces), min_mentions=mentions, same_words=same_words,
         workplace_confidence=_number(places.get("confidence"), source,
                                      "[workplaces] confidence", 0.8),
         source=source)

@@ -107,6 +107,17 @@ class Thesaurus:
         rarity = {unit: math.log(1 + phrases / n) for unit, n in counts.items()}
         return index, rarity
 
+    @cached_property
+    def formal_dimensions(self) -> dict[str, str]:
+        """Formal phrase → its entries' dimension, for phrases only one dimension uses: a
+        request already in the genre's words (浅尝辄止) says its dimension by them."""
+        seen: dict[str, set[str]] = {}
+        for entry in self.entries:
+            if entry.dimension != ANY_DIMENSION:
+                for phrase in entry.formal:
+                    seen.setdefault(phrase, set()).add(entry.dimension)
+        return {phrase: next(iter(keys)) for phrase, keys in seen.items() if len(keys) == 1}
+
     def matches(self, request: str, loose: bool = True) -> list[Match]:
         """Entries whose everyday wording occurs in ``request``, in the order they occur.
 
