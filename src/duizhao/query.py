@@ -214,10 +214,10 @@ def _section(req: _Request, cues: QueryCues) -> Recognised | None:
         for match in req.find(cue.pattern):
             words = match.group(0) if cue.keep else req.take(match.start(), match.end())
             found.append((cue.confidence, match.start(), match.end(), cue.section, words))
-    fixes = [(start, end) for _, start, end, section, _ in found if section == MEASURE]
+    fix_ends = [end for _, _, end, section, _ in found if section == MEASURE]
     candidates = [c for c in found if not (c[3] == PROBLEM and any(
         end <= c[1] and not any(ch in CLAUSE_END for ch in req.text[end:c[1]])
-        for start, end in fixes))]
+        for end in fix_ends))]
     if not candidates:
         return None
     best = max(candidates, key=lambda c: (c[0], c[1]))
