@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from duizhao.classify import NaiveBayes, features, prior_dimensions
+from duizhao.classify import NaiveBayes, features, prior_dimensions, request_dimensions
 from duizhao.label import label_document, refine_library
 from duizhao.models import Label, SourceText
 from duizhao.segment import segment
@@ -73,6 +73,38 @@ def test_the_shipped_prior_is_small_and_fits_the_taxonomy() -> None:
     assert prior is not None and DATA.stat().st_size < 200_000
     assert set(prior.labels) == set(TAX.dimensions) - {"other"}
     assert prior.counts.sum() > 10_000  # trained on the tune half's few hundred points
+
+
+def test_the_request_model_has_counted_the_thesaurus_everyday_wording() -> None:
+    """Rerun eval/devcorpus/train_prior.py after editing the thesaurus if this fails."""
+    from duizhao.thesaurus import load_thesaurus
+
+    model, passages = request_dimensions(), prior_dimensions()
+    assert model is not None and passages is not None and model is not passages
+    assert model.labels == passages.labels
+    wording = [text for entry in load_thesaurus().entries if entry.dimension in model.labels
+               for text in entry.everyday]
+    unknown = {f for text in wording for f in features(text)} - set(model.vocabulary)
+    assert not unknown, f"stale request model: {sorted(unknown)[:10]}"
+    assert model.counts.sum() > passages.counts.sum()  # the passages' counts, and more
+
+
+@pytest.mark.parametrize(("request_", "dimension"), [
+    ("孩子结婚摆了几十桌酒席", "integrity"), ("一开口就是官腔", "style")])
+def test_a_request_in_everyday_words_without_cue_words_is_still_placed(
+        request_: str, dimension: str) -> None:
+    from duizhao.query import CLASSIFIER_CUE, understand
+    from duizhao.query_cues import load_query_cues
+    from duizhao.thesaurus import load_thesaurus
+
+    taxonomy = load_taxonomy()
+    plan = understand(request_, taxonomy, load_query_cues(taxonomy=taxonomy),
+                      load_thesaurus(taxonomy=taxonomy))
+    found = plan.get("dimension")
+    assert found is not None and found.key == dimension and found.cue == CLASSIFIER_CUE
+    passages = prior_dimensions()  # the passage model alone is not sure enough of these
+    assert passages is not None
+    assert 0.7 * max(passages.probabilities(request_, 3.0).values()) < found.confidence
 
 
 def test_the_library_learns_a_new_dimension_from_its_own_headed_passages(tmp_path: Path) -> None:

@@ -9,6 +9,9 @@ microseconds. A model is plain arrays in an ``.npz`` file (never a pickle), chec
 ``prior_dimensions()`` is the model shipped with duizhao (``data/dimension_prior.npz``), trained
 only on the TUNE half of the development corpus (``eval/devcorpus``; see
 ``eval/devcorpus/train_prior.py``), never on the held-out half or the sample corpus.
+``request_dimensions()`` (``data/request_dimensions.npz``) is the same model that has also
+counted the default thesaurus' everyday wording, for reading requests: people ask "钱怎么花的
+说不清", not "财务管理不规范".
 """
 
 from __future__ import annotations
@@ -139,8 +142,18 @@ class NaiveBayes:
 
 @lru_cache(maxsize=1)
 def prior_dimensions() -> NaiveBayes | None:
-    """The shipped dimension model (None when the package carries none)."""
-    resource = resources.files("duizhao").joinpath("data/dimension_prior.npz")
+    """The shipped dimension model for passages (None when the package carries none)."""
+    return _shipped("data/dimension_prior.npz")
+
+
+@lru_cache(maxsize=1)
+def request_dimensions() -> NaiveBayes | None:
+    """The shipped dimension model for requests (the passage model when there is none)."""
+    return _shipped("data/request_dimensions.npz") or prior_dimensions()
+
+
+def _shipped(name: str) -> NaiveBayes | None:
+    resource = resources.files("duizhao").joinpath(name)
     if not resource.is_file():
         return None
     with resource.open("rb") as handle:

@@ -20,7 +20,7 @@ from collections.abc import Container, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from duizhao.classify import prior_dimensions
+from duizhao.classify import request_dimensions
 from duizhao.query_cues import CLAUSE_END, QueryCues, Workplace
 from duizhao.simplified import to_simplified
 from duizhao.taxonomy import Kind, LabelDef, Taxonomy
@@ -286,13 +286,13 @@ def _dimension(text: str, matches: list[Any], taxonomy: Taxonomy,
 
 def _dimension_guess(text: str, taxonomy: Taxonomy,
                      section: Recognised | None) -> Recognised | None:
-    """The dimension the shipped character classifier reads in ``text`` when no cue word
-    says it ("对群众冷脸" → 工作作风), at ``CLASSIFIER_TRUST`` × its probability. Not for the
-    parts that are not points about a dimension (开头, 有关事项: sections without wording cues
-    in the taxonomy)."""
+    """The dimension the shipped character classifier for requests reads in ``text`` when no
+    cue word says it ("对群众冷脸" → 工作作风), at ``CLASSIFIER_TRUST`` × its probability. Not
+    for the parts that are not points about a dimension (开头, 有关事项: sections without
+    wording cues in the taxonomy)."""
     if section is not None and not taxonomy.sections.get(section.key, _NO_LABEL).weak:
         return None
-    model = prior_dimensions()
+    model = request_dimensions()
     if model is None:
         return None
     probabilities = model.probabilities(text, CLASSIFIER_SHARPNESS)
