@@ -278,3 +278,21 @@ def test_same_words_in_a_users_cue_file_are_checked(tmp_path: Path) -> None:
     bad.write_text(text.replace('"本事" = "本领"', '"本事" = 3'), "utf-8")
     with pytest.raises(UsageError, match="same_words"):
         load_query_cues(bad, taxonomy=TAX)
+
+
+@pytest.mark.parametrize(("request_", "section"), [
+    ("咋才能把理论学习坚持下去", "measure"), ("廉洁方面整改这块怎么写", "measure"),
+    ("这种怕担责的想法是从哪来的", "cause")])
+def test_more_ways_of_asking_for_a_part(request_: str, section: str) -> None:
+    found = read(request_).get("section")
+    assert found is not None and found.key == section
+
+
+def test_a_weak_hint_at_another_part_does_not_beat_the_default() -> None:
+    from duizhao.query import _section_from_thesaurus
+
+    request_ = "单位新上的信息系统我还用不明白"  # loosely near the measure entry 学用信息系统
+    hint = _section_from_thesaurus(THESAURUS.matches(request_))
+    assert hint is not None and hint.key == "measure" and hint.confidence < 0.5
+    section = read(request_).get("section")
+    assert section is not None and section.key == "problem" and section.cue == DEFAULT_CUE

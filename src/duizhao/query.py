@@ -349,8 +349,11 @@ def understand(request: str, taxonomy: Taxonomy, cues: QueryCues, thesaurus: The
         visible = f"{visible}\n{usual}"
     recognised.append(_dimension(visible, matches, taxonomy, req.text,
                                  thesaurus.formal_dimensions))
-    if recognised[1] is None:
-        recognised[1] = _section_from_thesaurus(matches)
+    if recognised[1] is None:  # a hint at another part must be surer than the default
+        hinted = _section_from_thesaurus(matches)
+        if hinted is not None and (hinted.key == cues.default_section
+                                   or hinted.confidence >= cues.default_confidence):
+            recognised[1] = hinted
     if recognised[1] is None and cues.default_section:
         recognised[1] = Recognised("section", cues.default_section, cues.default_confidence,
                                    DEFAULT_CUE)
