@@ -296,3 +296,13 @@ def test_a_weak_hint_at_another_part_does_not_beat_the_default() -> None:
     assert hint is not None and hint.key == "measure" and hint.confidence < 0.5
     section = read(request_).get("section")
     assert section is not None and section.key == "problem" and section.cue == DEFAULT_CUE
+
+
+def test_a_word_that_only_suggests_a_workplace_counts_less() -> None:
+    named = read("我是派出所所长，政治站位方面的问题")
+    suggested = read("我是所长，政治站位方面的问题")  # 所长 also heads a 财政所
+    assert named.workplace is not None and suggested.workplace is not None
+    assert named.workplace.key == suggested.workplace.key == "police"
+    assert suggested.workplace_confidence < named.workplace_confidence
+    assert read("收了家长送的购物卡").workplace.key == "school"  # type: ignore[union-attr]
+    assert read("作为科室负责人，想写怕担责任").workplace is None

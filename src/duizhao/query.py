@@ -306,11 +306,16 @@ def _dimension_guess(text: str, taxonomy: Taxonomy,
     return Recognised("dimension", best, confidence, CLASSIFIER_CUE)
 
 
-def _workplace(request: str, cues: QueryCues) -> Workplace | None:
-    """The workplace the request names first ("我是医院护士" → 医院)."""
-    found = [(at, place) for place in cues.workplaces for word in place.request
-             if (at := request.find(word)) >= 0]
-    return min(found, key=lambda item: item[0])[1] if found else None
+def _workplace(request: str, cues: QueryCues) -> tuple[Workplace | None, float]:
+    """The workplace the request names first ("我是医院护士" → 医院) and how surely: a word
+    that only suggests one (所长, 家长) counts less, and only when no place is named."""
+    for words, confidence in ((lambda p: p.request, cues.workplace_confidence),
+                              (lambda p: p.request_weak, cues.weak_workplace_confidence)):
+        found = [(at, place) for place in cues.workplaces for word in words(place)
+                 if (at := request.find(word)) >= 0]
+        if found:
+            return min(found, key=lambda item: item[0])[1], confidence
+    return None, 0.0
 
 
 def _section_from_thesaurus(matches: list[Any]) -> Recognised | None:
@@ -337,7 +342,7 @@ def understand(request: str, taxonomy: Taxonomy, cues: QueryCues, thesaurus: The
                fixed: Container[str] = ()) -> QueryPlan:
     """The plan for ``request``. Kinds in ``fixed`` (set as filters) are not guessed."""
     req = _Request(request.strip())
-    workplace = _workplace(req.text, cues)
+    workplace, workplace_confidence = _workplace(req.text, cues)
     recognised: list[Recognised | None] = [_role(req, cues), _section(req, cues)]
     _filler(req, cues)
     visible = req.visible()
@@ -368,5 +373,5 @@ def understand(request: str, taxonomy: Taxonomy, cues: QueryCues, thesaurus: The
         request=request, text=text, recognised=kept,
         expansions=_expansions(matches, to_simplified(text)),
         removed=tuple(words for _, words in sorted(req.removed)),
-        workplace=workplace, workplace_confidence=cues.workplace_confidence if workplace else 0.0,
+        workplace=workplace, workplace_confidence=workplace_confidence,
         entries=tuple(m.entry for m in matches))

@@ -40,6 +40,7 @@ class Workplace:
     name: str
     request: tuple[str, ...]
     document: tuple[str, ...]
+    request_weak: tuple[str, ...] = ()  # words that only suggest it (所长, 家长)
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class QueryCues:
     default_confidence: float = 0.0
     workplaces: tuple[Workplace, ...] = ()
     workplace_confidence: float = 0.8
+    weak_workplace_confidence: float = 0.5
     min_mentions: int = 3  # document words a document needs to count as from the workplace
     # everyday word → the word the thesaurus and the taxonomy use (老百姓 → 群众), longest first
     same_words: tuple[tuple[str, str], ...] = ()
@@ -178,7 +180,8 @@ def _parse(data: dict[str, Any], source: str, taxonomy: Taxonomy | None) -> Quer
             raise _error(source, f"{where} 缺少中文名 name。", f"{where} needs a name.")
         workplaces.append(Workplace(
             key, place_name, tuple(_strings(spec.get("request"), source, where)),
-            tuple(_strings(spec.get("document"), source, where))))
+            tuple(_strings(spec.get("document"), source, where)),
+            tuple(_strings(spec.get("request_weak", []), source, f"{where} request_weak"))))
     mentions = places.get("min_mentions", 3)
     if isinstance(mentions, bool) or not isinstance(mentions, int) or mentions < 1:
         raise _error(source, "[workplaces] min_mentions 须为正整数。", "min_mentions: int ≥ 1.")
@@ -204,6 +207,8 @@ def _parse(data: dict[str, Any], source: str, taxonomy: Taxonomy | None) -> Quer
         workplaces=tuple(workplaces), min_mentions=mentions, same_words=same_words,
         workplace_confidence=_number(places.get("confidence"), source,
                                      "[workplaces] confidence", 0.8),
+        weak_workplace_confidence=_number(places.get("weak_confidence"), source,
+                                          "[workplaces] weak_confidence", 0.5),
         source=source)
 
 
