@@ -1,6 +1,8 @@
-"""The query-understanding set (eval/understanding.jsonl) keeps its conventions: 240 requests,
-unique ids, labels that exist in the taxonomy and query cues, each kind split half tune half
-held-out, and every dimension gold often enough to be measured."""
+"""The query-understanding sets keep their conventions: 240 requests, unique ids, labels that
+exist in the taxonomy and query cues, each kind split half tune half held-out, and every
+dimension gold often enough to be measured. Two sets, written by different hands: the second
+(understanding_b.jsonl) blind to the first, the thesaurus and the cue file, so a fix chosen on
+one can be checked on the other."""
 
 from __future__ import annotations
 
@@ -14,17 +16,24 @@ import pytest
 from duizhao.query_cues import load_query_cues
 from duizhao.taxonomy import load_taxonomy
 
-SET = Path(__file__).resolve().parents[1] / "eval" / "understanding.jsonl"
+EVAL = Path(__file__).resolve().parents[1] / "eval"
+# set file → the fewest times each real dimension is gold in it
+SETS = {"understanding.jsonl": 20, "understanding_b.jsonl": 30}
 KINDS = {"set_phrase", "description", "paraphrase", "role_request"}
 FIELDS = {"id", "kind", "split", "request", "role", "section", "dimension", "workplace"}
 REAL_DIMENSIONS = ("theory", "politics", "ability", "responsibility", "style", "integrity")
 TAX = load_taxonomy()
 
 
+@pytest.fixture(scope="module", params=sorted(SETS))
+def named_rows(request: pytest.FixtureRequest) -> tuple[str, list[dict[str, Any]]]:
+    text = (EVAL / request.param).read_text(encoding="utf-8")
+    return request.param, [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
 @pytest.fixture(scope="module")
-def rows() -> list[dict[str, Any]]:
-    return [json.loads(line) for line in SET.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+def rows(named_rows: tuple[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    return named_rows[1]
 
 
 def test_240_requests_with_unique_ids_and_requests(rows: list[dict[str, Any]]) -> None:
@@ -52,16 +61,19 @@ def test_each_kind_is_half_tune_half_heldout(rows: list[dict[str, Any]]) -> None
         assert per_kind[(kind, "tune")] == per_kind[(kind, "heldout")] > 0, kind
 
 
-def test_every_dimension_is_gold_often_enough(rows: list[dict[str, Any]]) -> None:
+def test_every_dimension_is_gold_often_enough(
+        named_rows: tuple[str, list[dict[str, Any]]]) -> None:
+    name, rows = named_rows
     counts = Counter(r["dimension"] for r in rows)
     for key in REAL_DIMENSIONS:
-        assert counts[key] >= 20, (key, counts[key])
+        assert counts[key] >= SETS[name], (name, key, counts[key])
     assert counts[None] > 0  # some requests name no dimension at all
 
 
 def test_the_set_varies_what_a_search_box_gets(rows: list[dict[str, Any]]) -> None:
     sections = Counter(r["section"] for r in rows)
     assert {"problem", "cause", "measure", "intro", "rectification"} <= set(sections)
+    assert sections["measure"] >= 25 and sections["cause"] >= 20
     assert all(r["role"] for r in rows if r["kind"] == "role_request")
     assert len({r["workplace"] for r in rows} - {None}) >= 8
     traditional = "學習書記廉潔問題對為後麼"
