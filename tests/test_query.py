@@ -282,6 +282,7 @@ def test_same_words_in_a_users_cue_file_are_checked(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("request_", "section"), [
     ("咋才能把理论学习坚持下去", "measure"), ("廉洁方面整改这块怎么写", "measure"),
+    ("居民的事能推就推，咋才能改", "measure"), ("怎样才能改掉拖拉的毛病", "measure"),
     ("这种怕担责的想法是从哪来的", "cause")])
 def test_more_ways_of_asking_for_a_part(request_: str, section: str) -> None:
     found = read(request_).get("section")
