@@ -307,3 +307,18 @@ def test_a_word_that_only_suggests_a_workplace_counts_less() -> None:
     assert suggested.workplace_confidence < named.workplace_confidence
     assert read("收了家长送的购物卡").workplace.key == "school"  # type: ignore[union-attr]
     assert read("作为科室负责人，想写怕担责任").workplace is None
+
+
+@pytest.mark.parametrize(("request_", "searched"), [
+    ("找点原因分析的，关于形式主义", "形式主义"),  # no lone 的 left behind
+    ("想要几条关于学习的整改措施，我是普通党员", "学习"),
+    ("讲讲开头怎么写", "开头怎么写")])  # only asking: the asked words are searched
+def test_asking_words_are_not_searched(request_: str, searched: str) -> None:
+    assert read(request_).text == searched
+
+
+def test_a_request_that_only_asks_gets_no_guessed_topic() -> None:
+    plan = read("下一步咋整")
+    section = plan.get("section")
+    assert section is not None and section.key == "measure"
+    assert plan.get("dimension") is None  # two characters of asking say nothing of a topic

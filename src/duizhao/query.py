@@ -363,9 +363,10 @@ def understand(request: str, taxonomy: Taxonomy, cues: QueryCues, thesaurus: The
         recognised[1] = Recognised("section", cues.default_section, cues.default_confidence,
                                    DEFAULT_CUE)
     text = req.rest()
-    if not any(ch.isalnum() for ch in text):  # nothing but asking: search what was asked
+    only_asking = not any(ch.isalnum() for ch in text)
+    if only_asking:  # nothing but asking ("下一步咋整"): search what was asked, guess no topic
         text = " ".join(words for _, words in sorted(req.asked)).strip(_PUNCT) or request
-    if recognised[2] is None and "dimension" not in fixed:
+    if recognised[2] is None and "dimension" not in fixed and not only_asking:
         recognised[2] = _dimension_guess(text, taxonomy, recognised[1])
     kept = tuple(replace(r, name=taxonomy.name(r.kind, r.key)) for r in recognised
                  if r is not None and r.kind not in fixed)
