@@ -322,3 +322,19 @@ def test_a_request_that_only_asks_gets_no_guessed_topic() -> None:
     section = plan.get("section")
     assert section is not None and section.key == "measure"
     assert plan.get("dimension") is None  # two characters of asking say nothing of a topic
+
+
+@pytest.mark.parametrize(("request_", "role", "section", "searched"), [
+    ("本人系村党支部书记，需要几段关于带头作用发挥不够的", "branch_secretary", "problem",
+     "带头作用发挥不够"),
+    ("護士長 服務態度", "department_head", "problem", "服務態度"),
+    ("派出所 执法不规范 整改", None, "measure", "派出所 执法不规范"),
+    ("给我来三条廉洁方面的措施", None, "measure", "廉洁"),
+    ("有没有写得比较好的关于纪律规矩意识淡薄的原因剖析", None, "cause", "纪律规矩意识淡薄")])
+def test_terse_and_formal_ways_of_asking(request_: str, role: str | None, section: str,
+                                         searched: str) -> None:
+    plan = read(request_)
+    found_role, found_section = plan.get("role"), plan.get("section")
+    assert (found_role.key if found_role else None) == role
+    assert found_section is not None and found_section.key == section
+    assert plan.text == searched
