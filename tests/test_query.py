@@ -312,7 +312,9 @@ def test_a_word_that_only_suggests_a_workplace_counts_less() -> None:
 @pytest.mark.parametrize(("request_", "searched"), [
     ("找点原因分析的，关于形式主义", "形式主义"),  # no lone 的 left behind
     ("想要几条关于学习的整改措施，我是普通党员", "学习"),
-    ("讲讲开头怎么写", "开头怎么写")])  # only asking: the asked words are searched
+    ("讲讲开头怎么写", "开头怎么写"),  # only asking: the asked words are searched
+    ("上面来检查就突击补材料", "上面来检查就突击补材料"),  # 补材料 is what happens, not an ask
+    ("理论学习方面的材料", "理论学习")])
 def test_asking_words_are_not_searched(request_: str, searched: str) -> None:
     assert read(request_).text == searched
 
