@@ -15,7 +15,8 @@ Scoring: a label is right when the recognised key equals the gold key; a null go
 right only when nothing is recognised. The section a request names no part of is read by
 default (``problem``), and that default counts as recognised. A "confident wrong" label is a
 wrong one recognised with confidence ≥ 0.7 (the reader sounded sure and was not); a label
-recognised where the gold is null counts as wrong. Workplaces carry one fixed confidence.
+recognised where the gold is null counts as wrong. A workplace is read at one of two
+confidences: named (0.8) or only suggested (所长, 家长: 0.5).
 """
 
 from __future__ import annotations
