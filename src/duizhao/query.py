@@ -18,7 +18,7 @@ import math
 import re
 from collections.abc import Container, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from duizhao.classify import request_dimensions
 from duizhao.query_cues import CLAUSE_END, QueryCues, Workplace
@@ -204,24 +204,33 @@ def _role(req: _Request, cues: QueryCues) -> Recognised | None:
     return Recognised("role", cues.mention_role[noun], cues.mention_confidence, noun)
 
 
+class _SectionCueMatch(NamedTuple):
+    confidence: float
+    start: int
+    end: int
+    section: str
+    words: str
+
+
 def _section(req: _Request, cues: QueryCues) -> Recognised | None:
     """Every section cue is taken out; the surest wins, and the later one on a tie (the ask
     usually comes last: "理论学习方面的问题，下一步怎么改" wants 整改措施) — except a problem
     noun that is the object of a fix asked for earlier in the same clause ("怎么改掉遇事躲着走
     的毛病" wants 整改措施 too)."""
-    found: list[tuple[float, int, int, str, str]] = []
+    found: list[_SectionCueMatch] = []
     for cue in cues.sections:
         for match in req.find(cue.pattern):
             words = match.group(0) if cue.keep else req.take(match.start(), match.end())
-            found.append((cue.confidence, match.start(), match.end(), cue.section, words))
-    fix_ends = [end for _, _, end, section, _ in found if section == MEASURE]
-    candidates = [c for c in found if not (c[3] == PROBLEM and any(
-        end <= c[1] and not any(ch in CLAUSE_END for ch in req.text[end:c[1]])
+            found.append(_SectionCueMatch(cue.confidence, match.start(), match.end(),
+                                          cue.section, words))
+    fix_ends = [m.end for m in found if m.section == MEASURE]
+    candidates = [m for m in found if not (m.section == PROBLEM and any(
+        end <= m.start and not any(ch in CLAUSE_END for ch in req.text[end:m.start])
         for end in fix_ends))]
     if not candidates:
         return None
-    best = max(candidates, key=lambda c: (c[0], c[1]))
-    return Recognised("section", best[3], best[0], best[4])
+    best = max(candidates, key=lambda m: (m.confidence, m.start))
+    return Recognised("section", best.section, best.confidence, best.words)
 
 
 def _filler(req: _Request, cues: QueryCues) -> None:
@@ -309,9 +318,10 @@ def _dimension_guess(text: str, taxonomy: Taxonomy,
 def _workplace(request: str, cues: QueryCues) -> tuple[Workplace | None, float]:
     """The workplace the request names first ("我是医院护士" → 医院) and how surely: a word
     that only suggests one (所长, 家长) counts less, and only when no place is named."""
-    for words, confidence in ((lambda p: p.request, cues.workplace_confidence),
-                              (lambda p: p.request_weak, cues.weak_workplace_confidence)):
-        found = [(at, place) for place in cues.workplaces for word in words(place)
+    for weak, confidence in ((False, cues.workplace_confidence),
+                             (True, cues.weak_workplace_confidence)):
+        found = [(at, place) for place in cues.workplaces
+                 for word in (place.request_weak if weak else place.request)
                  if (at := request.find(word)) >= 0]
         if found:
             return min(found, key=lambda item: item[0])[1], confidence
