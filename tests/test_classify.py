@@ -93,7 +93,7 @@ def test_the_request_model_has_counted_the_thesaurus_everyday_wording() -> None:
     ("孩子结婚摆了几十桌酒席", "integrity"), ("一开口就是官腔", "style")])
 def test_a_request_in_everyday_words_without_cue_words_is_still_placed(
         request_: str, dimension: str) -> None:
-    from duizhao.query import CLASSIFIER_CUE, understand
+    from duizhao.query import CLASSIFIER_CUE, CLASSIFIER_SHARPNESS, CLASSIFIER_TRUST, understand
     from duizhao.query_cues import load_query_cues
     from duizhao.thesaurus import load_thesaurus
 
@@ -104,7 +104,8 @@ def test_a_request_in_everyday_words_without_cue_words_is_still_placed(
     assert found is not None and found.key == dimension and found.cue == CLASSIFIER_CUE
     passages = prior_dimensions()  # the passage model alone is not sure enough of these
     assert passages is not None
-    assert 0.7 * max(passages.probabilities(request_, 3.0).values()) < found.confidence
+    surest = max(passages.probabilities(request_, CLASSIFIER_SHARPNESS).values())
+    assert CLASSIFIER_TRUST * surest < found.confidence
 
 
 def test_the_library_learns_a_new_dimension_from_its_own_headed_passages(tmp_path: Path) -> None:
